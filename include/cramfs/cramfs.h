@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libcramfs: build, read and check cramfs images.
+ *
+ * Functions return 0 (or a count) on success and a negative errno value on
+ * failure; they never exit and never print on their own.  Everything they
+ * have to say goes through a struct cramfs_log sink supplied by the caller.
+ */
+#ifndef CRAMFS_H
+#define CRAMFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cramfs_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- messages ---- */
+
+enum cramfs_level {
+	CRAMFS_ERROR = 0,
+	CRAMFS_WARNING = 1,
+	CRAMFS_INFO = 2,   /* shown with -v */
+	CRAMFS_DEBUG = 3,  /* shown with -vv */
+};
+
+struct cramfs_log {
+	void (*fn)(void *ctx, enum cramfs_level level, const char *text);
+	void *ctx;
+	enum cramfs_level max_level;   /* messages above this level are not formatted at all */
+};
+
+/* ---- building ---- */
+
+#define CRAMFS_DEFAULT_LEVEL 9
+
+enum cramfs_xip_mode {
+	CRAMFS_XIP_OFF = 0,
+	CRAMFS_XIP_MMU,     /* runs aligned to the block size (the target page size) */
+	CRAMFS_XIP_NOMMU,   /* runs aligned to 8 bytes: enough for no-MMU kernels */
+};
+
+struct cramfs_build_options {
+	uint32_t blksize;               /* 4096, 16384 or 65536: the target kernel's PAGE_SIZE */
+	enum cramfs_endian endian;
+	uint32_t edition;
+	const char *name;               /* volume name, at most 16 bytes; NULL: "Compressed" */
+	bool pad_boot;                  /* 512 zero bytes before the superblock (-p) */
+	const char *insert_file;        /* stored raw after the superblock (-i) */
+	bool holes;                     /* store all-zero blocks as holes (-z) */
+	bool raw_if_larger;             /* store a block raw when compressing does not shrink it (-x) */
+	bool warnings_fatal;            /* data-losing conversions are errors (-E) */
+	int level;                      /* compression level, 0: the backend's default */
+
+	/* execute in place */
+	enum cramfs_xip_mode xip;
+	bool xip_direct_last_page;      /* the target kernel has the last-page read fix */
+	const char *const *xip_patterns;    /* whole files to store XIP (NULL-terminated) */
+	const char *const *no_xip_patterns; /* files never stored XIP (NULL-terminated) */
+
+	struct cramfs_log log;
+};
+
+void cramfs_build_options_init(struct cramfs_build_options *opts);
+
+struct cramfs_build_stats {
+	uint64_t files;                 /* inodes, root included */
+	uint64_t bytes_in;              /* regular file and symlink bytes read */
+	uint64_t image_size;
+	uint64_t blocks;                /* block pointers written */
+	uint64_t dedupe_files;          /* files that share another file's data */
+	uint64_t dedupe_bytes;          /* their bytes */
+	uint64_t warnings;              /* data-losing conversions */
+	uint64_t xip_files;
+	uint64_t xip_pages;             /* pages stored behind direct uncompressed pointers */
+	uint64_t padding_bytes;         /* bytes no pointer or entry refers to */
+};
+
+/*
+ * Build an image of the tree at srcdir and write it to outfd (a new,
+ * seekable, empty file).  On failure outfd holds garbage: the caller must
+ * discard it (see cramfs_output_* below).
+ */
+int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_options *opts,
+		 struct cramfs_build_stats *stats);
+
+/*
+ * Atomic output: a temporary file in the directory of path, renamed over
+ * path by commit, removed by abort.  tmp_path is kept so that a signal
+ * handler may unlink() it.
+ */
+struct cramfs_output {
+	int fd;
+	char *path;
+	char *tmp_path;
+};
+
+int cramfs_output_open(struct cramfs_output *out, const char *path);
+int cramfs_output_commit(struct cramfs_output *out);
+void cramfs_output_abort(struct cramfs_output *out);
+
+/* ---- reading ---- */
+
+struct cramfs_image;
+
+struct cramfs_open_options {
+	uint32_t blksize;               /* 0: detect from the image */
+	struct cramfs_log log;
+};
+
+/* Fills *img, or returns -EINVAL with the reason logged as an error. */
+int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **img);
+void cramfs_image_close(struct cramfs_image *img);
+
+struct cramfs_image_info {
+	uint64_t sb_offset;             /* 0 or 512 */
+	enum cramfs_endian endian;
+	uint32_t blksize;
+	bool blksize_detected;
+	uint64_t file_size;             /* bytes in the image file */
+	struct cramfs_super super;
+};
+
+const struct cramfs_image_info *cramfs_image_info(const struct cramfs_image *img);
+
+/* One entry met while walking the tree. */
+struct cramfs_entry {
+	const char *path;               /* "/" for the root, else "/a/b" */
+	const char *name;               /* last component ("" for the root) */
+	uint64_t inode_offset;          /* where its 12-byte inode is (the root: inside the superblock) */
+	struct cramfs_inode inode;
+	unsigned depth;
+};
+
+/*
+ * Walk the tree depth first in stored order, calling fn for every entry
+ * (parents before children).  fn returns 0 to go on, > 0 to skip a
+ * directory's children, < 0 to stop (that value is returned).  The walk
+ * checks only what it needs to stay in bounds; cramfs_check does the rest.
+ */
+typedef int (*cramfs_walk_fn)(struct cramfs_image *img, const struct cramfs_entry *e, void *arg);
+int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg);
+
+/*
+ * Decode a regular file's or symlink's data into buf (inode.size bytes).
+ * Returns 0, or -EINVAL with the problem logged (path and byte offset).
+ */
+int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf);
+
+/* ---- checking ---- */
+
+struct cramfs_check_options {
+	bool verbose_listing;           /* log every entry at INFO */
+	struct cramfs_log log;
+};
+
+struct cramfs_check_result {
+	uint64_t problems;              /* each one logged as an error naming a path or offset */
+	uint64_t warnings;
+	uint64_t dirs, files, symlinks, specials;
+	uint64_t blocks, holes, raw_blocks, direct_blocks;
+	uint64_t data_bytes;            /* file bytes decoded */
+	uint64_t unreferenced_bytes;    /* bytes no superblock, entry, pointer or block covers */
+};
+
+/* Returns 0 if the check ran (see result->problems), negative errno if it could not. */
+int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *opts,
+		 struct cramfs_check_result *result);
+
+/* ---- what the kernel will map directly ---- */
+
+enum cramfs_xip_mapping {
+	CRAMFS_MAP_NONE = 0,    /* an ordinary page-cache mapping */
+	CRAMFS_MAP_PARTIAL,     /* VM_MIXEDMAP: the first direct_pages pages direct, the rest page cache */
+	CRAMFS_MAP_ALL,         /* remap_pfn_range: VM_PFNMAP, nothing in the page cache */
+};
+
+struct cramfs_xip_run {
+	uint32_t first, count;  /* pages the kernel maps directly when a mapping starts at first */
+};
+
+/*
+ * The kernel's decision for a read-only mmap of the whole file, made with
+ * the driver's own rules (Linux >= 4.15, CONFIG_CRAMFS_MTD, an MMU, the
+ * image at a page-aligned physical address).
+ */
+struct cramfs_xip_file {
+	const char *path;
+	uint32_t size, pages;
+	enum cramfs_xip_mapping mapping;
+	uint32_t direct_pages;          /* pages direct in the whole-file mapping, from page 0 */
+	const char *reason;             /* why not all pages, in the kernel's words; NULL if all */
+	uint32_t reason_page;           /* the page the reason concerns */
+	const struct cramfs_xip_run *runs;  /* every run of directly mappable pages in the file */
+	size_t nruns;
+	uint32_t run_pages;             /* pages in those runs */
+	bool last_page_read_bug;        /* stock kernels read the last page as zeros */
+};
+
+struct cramfs_xip_totals {
+	uint64_t files;                 /* regular files of non-zero size */
+	uint64_t files_all, files_partial, files_none;
+	uint64_t xip_files;             /* files with at least one directly mappable page */
+	uint64_t pages, run_pages;      /* all pages; pages in directly mappable runs */
+	uint64_t read_bug_files;
+};
+
+typedef int (*cramfs_xip_fn)(const struct cramfs_xip_file *f, void *arg);
+
+/* Calls fn for every regular file of non-zero size, in tree order. */
+int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals);
+
+/* ---- extracting ---- */
+
+struct cramfs_extract_options {
+	bool restore_owner;             /* chown entries (needs CAP_CHOWN) */
+	bool create_devices;            /* mknod device nodes (needs CAP_MKNOD) */
+	struct cramfs_log log;
+};
+
+struct cramfs_extract_result {
+	uint64_t entries;
+	uint64_t skipped_owner;         /* ownership not restored */
+	uint64_t skipped_devices;       /* device nodes not created */
+	uint64_t errors;
+};
+
+/* Extract the whole tree below destdir, which must not exist or be an empty directory. */
+int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct cramfs_extract_options *opts,
+		   struct cramfs_extract_result *result);
+
+/* ---- misc ---- */
+
+const char *cramfs_compressor_name(void);
+int cramfs_max_level(void);
+const char *cramfs_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRAMFS_H */

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cramfs_build: run the passes in order. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void cramfs_build_options_init(struct cramfs_build_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->blksize = 4096;
+	o->endian = cramfs_host_endian();
+	o->level = CRAMFS_DEFAULT_LEVEL;
+	o->log.max_level = CRAMFS_WARNING;
+}
+
+static int check_options(const struct cramfs_build_options *o)
+{
+	if (o->blksize != 4096 && o->blksize != 16384 && o->blksize != 65536)
+		return -EINVAL;
+	if (o->endian != CRAMFS_LITTLE_ENDIAN && o->endian != CRAMFS_BIG_ENDIAN)
+		return -EINVAL;
+	return 0;
+}
+
+int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_options *opts,
+		 struct cramfs_build_stats *stats)
+{
+	struct cramfs_build_stats dummy;
+	struct build b = {
+		.opts = opts,
+		.log = &opts->log,
+		.srcdir = srcdir,
+		.outfd = outfd,
+		.stats = stats ? stats : &dummy,
+	};
+	int err;
+
+	memset(b.stats, 0, sizeof(*b.stats));
+	err = check_options(opts);
+	if (err) {
+		cr_err(b.log, "block size must be 4096, 16384 or 65536");
+		return err;
+	}
+	err = cr_scan(&b);
+	if (!err)
+		err = cr_policy(&b);
+	if (!err)
+		err = cr_xip_plan(&b);
+	if (!err)
+		err = cr_dedupe(&b);
+	if (!err)
+		err = cr_layout(&b);
+	if (!err)
+		err = cr_write_data(&b);
+	if (!err)
+		err = cr_finalize(&b);
+
+	/* conversions that lost data are listed once, at the end */
+	if (!err) {
+		for (size_t i = 0; i < b.nwarnings; i++)
+			cr_warn(b.log, "%s", b.warnings[i]);
+	}
+	b.stats->warnings = b.nwarnings;
+	for (size_t i = 0; i < b.nwarnings; i++)
+		free(b.warnings[i]);
+	free(b.warnings);
+	free(b.order);
+	cr_tree_free(b.root);
+	return err;
+}

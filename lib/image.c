@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The image reader: find and validate the superblock, walk the directory
+ * tree, decode file data exactly as the kernel does.  Every offset read from
+ * the image is checked against its end before use: images may be hostile.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+
+#define MAX_DEPTH 1024
+
+static bool find_super(struct cramfs_image *img)
+{
+	static const uint64_t where[] = { 0, CRAMFS_PAD_SIZE };
+
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		uint64_t off = where[i];
+		if (img->map_len < off + CRAMFS_SUPER_SIZE)
+			break;
+		for (int e = CRAMFS_LITTLE_ENDIAN; e <= CRAMFS_BIG_ENDIAN; e++) {
+			if (cramfs_get32(img->map + off, (enum cramfs_endian)e) == CRAMFS_MAGIC) {
+				img->info.sb_offset = off;
+				img->info.endian = (enum cramfs_endian)e;
+				cramfs_super_unpack(&img->info.super, img->map + off, (enum cramfs_endian)e);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int check_super(struct cramfs_image *img)
+{
+	const struct cramfs_super *sb = &img->info.super;
+	uint64_t sb_off = img->info.sb_offset, root_off = sb->root.offset;
+	const struct cramfs_log *log = &img->log;
+
+	if (sb->flags & ~CRAMFS_SUPPORTED_FLAGS) {
+		cr_err(log, "superblock (byte %llu): unsupported flags 0x%x (the kernel refuses to mount)",
+		       (unsigned long long)(sb_off + CRAMFS_SB_FLAGS), sb->flags & ~CRAMFS_SUPPORTED_FLAGS);
+		return -EBADMSG;
+	}
+	if (sb->flags & CRAMFS_FLAG_FSID_VERSION_2) {
+		if (sb->size < sb_off + CRAMFS_SUPER_SIZE) {
+			cr_err(log, "superblock (byte %llu): size %u is smaller than the superblock's end (%llu)",
+			       (unsigned long long)(sb_off + CRAMFS_SB_SIZE), sb->size,
+			       (unsigned long long)(sb_off + CRAMFS_SUPER_SIZE));
+			return -EBADMSG;
+		}
+		if (sb->size > img->map_len) {
+			cr_err(log, "superblock (byte %llu): size %u is larger than the file (%llu bytes): "
+			       "image truncated", (unsigned long long)(sb_off + CRAMFS_SB_SIZE), sb->size,
+			       (unsigned long long)img->map_len);
+			return -EBADMSG;
+		}
+		if (sb->size < img->map_len)
+			cr_warn(log, "file has %llu bytes after the image's end (byte %u)",
+				(unsigned long long)(img->map_len - sb->size), sb->size);
+		img->end = sb->size;
+	} else {
+		cr_warn(log, "superblock has no FSID_VERSION_2 flag: size, block and file counts are not valid "
+			"(an MTD mount fails)");
+		img->end = img->map_len;
+	}
+	if (!S_ISDIR(sb->root.mode)) {
+		cr_err(log, "superblock (byte %llu): root inode is not a directory (mode 0%o)",
+		       (unsigned long long)(sb_off + CRAMFS_SB_ROOT), sb->root.mode);
+		return -EBADMSG;
+	}
+	if (root_off == 0) {
+		if (sb->root.size)
+			cr_err(log, "superblock: root has %u bytes of entries but offset 0", sb->root.size);
+		return sb->root.size ? -EBADMSG : 0;
+	}
+	if (!(sb->flags & CRAMFS_FLAG_SHIFTED_ROOT_OFFSET) && root_off != CRAMFS_SUPER_SIZE &&
+	    root_off != CRAMFS_PAD_SIZE + CRAMFS_SUPER_SIZE) {
+		cr_err(log, "superblock: root entries at byte %llu, not right after the superblock, and no "
+		       "SHIFTED_ROOT_OFFSET flag (the kernel refuses to mount)", (unsigned long long)root_off);
+		return -EBADMSG;
+	}
+	if (root_off < sb_off + CRAMFS_SUPER_SIZE || !img_has(img, root_off, sb->root.size)) {
+		cr_err(log, "superblock: root entries (bytes %llu..%llu) outside the image (%llu bytes)",
+		       (unsigned long long)root_off, (unsigned long long)(root_off + sb->root.size),
+		       (unsigned long long)img->end);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* ---- walking ---- */
+
+struct walker {
+	struct cramfs_image *img;
+	cramfs_walk_fn fn;
+	void *arg;
+	uint8_t *visited;               /* one bit per 4-byte unit of directory offsets */
+	uint64_t visited_units;
+	char path[4 * 4096 + 256];
+};
+
+static void walk_problem(struct walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void walk_problem(struct walker *w, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cr_err(&w->img->log, "%s", text);
+	w->img->walk_problems++;
+}
+
+static bool valid_name(const char *name, size_t len)
+{
+	if (!len || memchr(name, '/', len))
+		return false;
+	return !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pathlen)
+{
+	struct cramfs_image *img = w->img;
+	uint64_t off = dir->inode.offset, end = off + dir->inode.size;
+	char prev[CRAMFS_MAXPATHLEN + 1] = "";
+	bool have_prev = false;
+	int ret = 0;
+
+	if (dir->depth >= MAX_DEPTH) {
+		walk_problem(w, "%s: directories nested deeper than %d levels", dir->path, MAX_DEPTH);
+		return 0;
+	}
+	if (off / 4 < w->visited_units) {
+		uint64_t u = off / 4;
+		if (w->visited[u / 8] & (1u << (u % 8))) {
+			walk_problem(w, "%s: entries at byte %llu already belong to another directory (loop)",
+				     dir->path, (unsigned long long)off);
+			return 0;
+		}
+		w->visited[u / 8] |= (uint8_t)(1u << (u % 8));
+	}
+	if (!img_has(img, off, dir->inode.size)) {
+		walk_problem(w, "%s: entries (bytes %llu..%llu) pass the image end (%llu)", dir->path,
+			     (unsigned long long)off, (unsigned long long)end, (unsigned long long)img->end);
+		return 0;
+	}
+	while (off < end && ret >= 0) {
+		struct cramfs_entry e = { .inode_offset = off, .depth = dir->depth + 1 };
+		const char *raw;
+		size_t len, plen;
+
+		if (end - off < CRAMFS_INODE_SIZE) {
+			walk_problem(w, "%s: %llu stray bytes at the end of the entries (byte %llu)", dir->path,
+				     (unsigned long long)(end - off), (unsigned long long)off);
+			break;
+		}
+		cramfs_inode_unpack(&e.inode, img->map + off, img_endian(img));
+		if (e.inode.namelen == 0 || e.inode.namelen > end - off - CRAMFS_INODE_SIZE) {
+			walk_problem(w, "%s: entry at byte %llu has a name length of %u bytes, %s", dir->path,
+				     (unsigned long long)off, e.inode.namelen,
+				     e.inode.namelen ? "past the directory's end" : "which is empty");
+			break;
+		}
+		raw = (const char *)img->map + off + CRAMFS_INODE_SIZE;
+		len = strnlen(raw, e.inode.namelen);
+		if (img->strict) {
+			for (size_t k = len; k < e.inode.namelen; k++)
+				if (raw[k]) {
+					walk_problem(w, "%s: entry at byte %llu: name has a NUL byte inside it",
+						     dir->path, (unsigned long long)off);
+					break;
+				}
+			if (e.inode.namelen - len >= 4 && len)
+				walk_problem(w, "%s: entry at byte %llu: name padded with %zu NUL bytes (at most 3)",
+					     dir->path, (unsigned long long)off, (size_t)(e.inode.namelen - len));
+		}
+		off += CRAMFS_INODE_SIZE + e.inode.namelen;
+		if (!valid_name(raw, len)) {
+			walk_problem(w, "%s: entry at byte %llu has an invalid name \"%.*s\" (empty, \".\", \"..\" "
+				     "or containing '/'); skipped", dir->path,
+				     (unsigned long long)(e.inode_offset), (int)len, raw);
+			continue;
+		}
+		if (have_prev) {
+			size_t pl = strlen(prev);
+			int cmp = memcmp(prev, raw, pl < len ? pl : len);
+			if (!cmp)
+				cmp = pl < len ? -1 : pl > len;
+			if (cmp >= 0) {
+				walk_problem(w, "%s: entry \"%.*s\" at byte %llu %s", dir->path, (int)len, raw,
+					     (unsigned long long)e.inode_offset, cmp ? "is out of order (entries "
+					     "must be sorted by byte value)" : "is a duplicate name");
+				if (!cmp)
+					continue;
+			}
+		}
+		memcpy(prev, raw, len);
+		prev[len] = '\0';
+		have_prev = true;
+
+		plen = pathlen;
+		if (plen + 1 + len + 1 > sizeof(w->path)) {
+			walk_problem(w, "%s: path too long", dir->path);
+			continue;
+		}
+		if (plen > 1)
+			w->path[plen++] = '/';
+		else
+			plen = 1;
+		memcpy(w->path + plen, raw, len);
+		w->path[plen + len] = '\0';
+		e.path = w->path;
+		e.name = w->path + plen;
+
+		ret = w->fn(img, &e, w->arg);
+		if (ret == 0 && S_ISDIR(e.inode.mode) && e.inode.size) {
+			ret = walk_dir(w, &e, plen + len);
+			w->path[plen + len] = '\0';
+		}
+		w->path[pathlen] = '\0';
+		if (ret > 0)
+			ret = 0;
+	}
+	return ret < 0 ? ret : 0;
+}
+
+int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
+{
+	struct walker *w = calloc(1, sizeof(*w));
+	struct cramfs_entry root = { .path = "/", .name = "" };
+	uint64_t limit = img->end < CRAMFS_OFFSET_LIMIT ? img->end : CRAMFS_OFFSET_LIMIT;
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->img = img;
+	w->fn = fn;
+	w->arg = arg;
+	w->visited_units = limit / 4 + 1;
+	w->visited = calloc(w->visited_units / 8 + 1, 1);
+	if (!w->visited) {
+		free(w);
+		return -ENOMEM;
+	}
+	root.inode = img->info.super.root;
+	root.inode_offset = img->info.sb_offset + CRAMFS_SB_ROOT;
+	strcpy(w->path, "/");
+	ret = fn(img, &root, arg);
+	if (ret == 0 && root.inode.size)
+		ret = walk_dir(w, &root, 1);
+	free(w->visited);
+	free(w);
+	return ret < 0 ? ret : 0;
+}
+
+/* ---- decoding ---- */
+
+int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf, block_fn fn, void *arg,
+	       uint64_t *problems)
+{
+	const struct cramfs_log *log = &img->log;
+	uint32_t bs = img->info.blksize, size = e->inode.size;
+	uint32_t nblocks = (uint32_t)(((uint64_t)size + bs - 1) / bs);
+	uint64_t table = e->inode.offset, next = table + (uint64_t)nblocks * 4;
+	bool ext = img->info.super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS;
+	uint64_t before = *problems;
+
+	if (!size)
+		return 0;
+	if (!table || !img_has(img, table, (uint64_t)nblocks * 4)) {
+		cr_err(log, "%s: block pointer table at byte %llu (%u pointers) is outside the image", e->path,
+		       (unsigned long long)table, nblocks);
+		++*problems;
+		return -EBADMSG;
+	}
+	for (uint32_t i = 0; i < nblocks; i++) {
+		uint32_t ptr = img_get32(img, table + (uint64_t)i * 4);
+		uint32_t want = i == nblocks - 1 ? size - i * bs : bs;
+		struct block_info bi = { .index = i, .ptr = ptr };
+		uint8_t *out = buf ? buf + (uint64_t)i * bs : img->scratch;
+		uint64_t ptr_off = table + (uint64_t)i * 4;
+
+		bi.direct = ext && cramfs_blkptr_is_direct(ptr);
+		bi.raw = ext && cramfs_blkptr_is_raw(ptr);
+		if (!ext && (ptr & CRAMFS_BLK_FLAGS)) {
+			/* without the flag these are plain offset bits, which put the block past 1 GiB */
+			cr_err(log, "%s: block %u pointer 0x%08x (byte %llu) has flag bits but the image has no "
+			       "EXT_BLOCK_POINTERS flag", e->path, i, ptr, (unsigned long long)ptr_off);
+			++*problems;
+			return -EBADMSG;
+		}
+		if (bi.direct) {
+			bi.start = cramfs_blkptr_direct_start(ptr);
+			if (bi.raw) {
+				/* the kernel's length: a page, or size % PAGE for the last block */
+				bi.len = i == nblocks - 1 ? size % bs : bs;
+				if (bi.len == 0) {
+					img->decode_warnings++;
+					cr_warn(log, "%s: last block is direct and uncompressed in a file whose size is a "
+						"multiple of %u: the stock kernel reads it as zeros (pointer at byte %llu)",
+						e->path, bs, (unsigned long long)ptr_off);
+					bi.len = bs;
+				}
+				bi.extent_start = bi.start;
+				bi.extent_len = bi.len;
+				next = bi.start + bs;
+			} else {
+				if (!img_has(img, bi.start, 2)) {
+					cr_err(log, "%s: block %u: direct pointer to byte %llu is outside the image "
+					       "(pointer at byte %llu)", e->path, i, (unsigned long long)bi.start,
+					       (unsigned long long)ptr_off);
+					++*problems;
+					return -EBADMSG;
+				}
+				bi.len = cramfs_get16(img->map + bi.start, img_endian(img));
+				bi.extent_start = bi.start;
+				bi.extent_len = 2 + bi.len;
+				bi.start += 2;
+				next = bi.start + bi.len;
+			}
+		} else {
+			uint64_t end = ptr & ~(ext ? CRAMFS_BLK_FLAGS : 0);
+			bi.start = next;
+			if (end < bi.start) {
+				cr_err(log, "%s: block %u ends at byte %llu, before it starts (byte %llu) "
+				       "(pointer at byte %llu)", e->path, i, (unsigned long long)end,
+				       (unsigned long long)bi.start, (unsigned long long)ptr_off);
+				++*problems;
+				return -EBADMSG;
+			}
+			bi.len = end - bi.start;
+			bi.extent_start = bi.start;
+			bi.extent_len = bi.len;
+			next = end;
+		}
+		if (!img_has(img, bi.start, bi.len)) {
+			cr_err(log, "%s: block %u (bytes %llu..%llu) passes the image end (%llu)", e->path, i,
+			       (unsigned long long)bi.start, (unsigned long long)(bi.start + bi.len),
+			       (unsigned long long)img->end);
+			++*problems;
+			return -EBADMSG;
+		}
+		if (bi.len == 0) {
+			bi.hole = true;
+			memset(out, 0, want);
+		} else if (bi.raw) {
+			if (bi.len != want) {
+				cr_err(log, "%s: block %u is stored raw with %llu bytes at byte %llu; it should have %u",
+				       e->path, i, (unsigned long long)bi.len, (unsigned long long)bi.start, want);
+				++*problems;
+			} else {
+				memcpy(out, img->map + bi.start, want);
+			}
+		} else {
+			long got;
+			if (bi.len > 2ull * bs) {
+				cr_err(log, "%s: block %u at byte %llu is %llu bytes long; the kernel refuses blocks "
+				       "over %u", e->path, i, (unsigned long long)bi.start,
+				       (unsigned long long)bi.len, 2 * bs);
+				++*problems;
+				continue;
+			}
+			got = cr_decompress(img->map + bi.start, bi.len, img->scratch, 2 * (size_t)bs);
+			if (got < 0) {
+				cr_err(log, "%s: block %u at byte %llu (%llu bytes) is not a valid zlib stream",
+				       e->path, i, (unsigned long long)bi.start, (unsigned long long)bi.len);
+				++*problems;
+			} else if ((uint64_t)got != want) {
+				cr_err(log, "%s: block %u at byte %llu inflates to %ld bytes; it should be %u",
+				       e->path, i, (unsigned long long)bi.start, got, want);
+				++*problems;
+			} else if (out != img->scratch) {
+				memcpy(out, img->scratch, want);
+			}
+		}
+		if (fn)
+			fn(arg, e, &bi);
+	}
+	return *problems == before ? 0 : -EBADMSG;
+}
+
+int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf)
+{
+	uint64_t problems = 0;
+
+	return img_decode(img, e, buf, NULL, NULL, &problems);
+}
+
+/* ---- block size detection ---- */
+
+struct detect {
+	uint32_t bs;
+	unsigned tried, failed;
+};
+
+static int detect_one(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
+{
+	struct detect *d = arg;
+	uint64_t problems = 0;
+
+	if (!S_ISREG(e->inode.mode) || e->inode.size <= 4096)
+		return 0;
+	if (img_decode(img, e, NULL, NULL, NULL, &problems))
+		d->failed++;
+	return ++d->tried >= 4 || d->failed ? -1 : 0;
+}
+
+static int detect_blksize(struct cramfs_image *img)
+{
+	static const uint32_t candidates[] = { 4096, 16384, 65536 };
+	struct cramfs_log saved = img->log;
+
+	img->log.fn = NULL;   /* a wrong candidate fails noisily; stay quiet */
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		struct detect d = { .bs = candidates[i] };
+		img->info.blksize = candidates[i];
+		free(img->scratch);
+		img->scratch = malloc(2 * (size_t)candidates[i]);
+		if (!img->scratch)
+			return -ENOMEM;
+		img->walk_problems = 0;
+		cramfs_image_walk(img, detect_one, &d);
+		if (!d.failed) {
+			img->log = saved;
+			img->walk_problems = 0;
+			img->info.blksize_detected = d.tried > 0;
+			if (!d.tried)
+				img->info.blksize = 4096;
+			return 0;
+		}
+	}
+	img->log = saved;
+	img->walk_problems = 0;
+	img->info.blksize = 4096;
+	img->info.blksize_detected = false;
+	return 0;
+}
+
+int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **out)
+{
+	struct cramfs_image *img = calloc(1, sizeof(*img));
+	struct stat st;
+	int err;
+
+	*out = NULL;
+	if (!img)
+		return -ENOMEM;
+	img->fd = -1;
+	img->log = opts->log;
+	img->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (img->fd < 0) {
+		err = -errno;
+		cr_err(&img->log, "%s: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(img->fd, &st) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		cr_err(&img->log, "%s: not a regular file or block device", path);
+		err = -EINVAL;
+		goto fail;
+	}
+	img->map_len = (uint64_t)st.st_size;
+	if (S_ISBLK(st.st_mode)) {
+		off_t end = lseek(img->fd, 0, SEEK_END);
+		img->map_len = end > 0 ? (uint64_t)end : 0;
+	}
+	if (img->map_len < CRAMFS_SUPER_SIZE) {
+		cr_err(&img->log, "%s: %llu bytes: too small for a cramfs superblock (%d bytes)", path,
+		       (unsigned long long)img->map_len, CRAMFS_SUPER_SIZE);
+		err = -EBADMSG;
+		goto fail;
+	}
+	img->map = mmap(NULL, img->map_len, PROT_READ, MAP_PRIVATE, img->fd, 0);
+	if (img->map == MAP_FAILED) {
+		err = -errno;
+		img->map = NULL;
+		cr_err(&img->log, "%s: cannot map: %s", path, strerror(errno));
+		goto fail;
+	}
+	img->info.file_size = img->map_len;
+	if (!find_super(img)) {
+		cr_err(&img->log, "%s: no cramfs magic at byte 0 or 512: not a cramfs image", path);
+		err = -EBADMSG;
+		goto fail;
+	}
+	err = check_super(img);
+	if (err)
+		goto fail;
+	if (opts->blksize) {
+		img->info.blksize = opts->blksize;
+		img->scratch = malloc(2 * (size_t)opts->blksize);
+		err = img->scratch ? 0 : -ENOMEM;
+	} else {
+		err = detect_blksize(img);
+	}
+	if (err)
+		goto fail;
+	*out = img;
+	return 0;
+fail:
+	cramfs_image_close(img);
+	return err;
+}
+
+void cramfs_image_close(struct cramfs_image *img)
+{
+	if (!img)
+		return;
+	if (img->map)
+		munmap((void *)img->map, img->map_len);
+	if (img->fd >= 0)
+		close(img->fd);
+	free(img->scratch);
+	free(img);
+}
+
+const struct cramfs_image_info *cramfs_image_info(const struct cramfs_image *img)
+{
+	return &img->info;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Private to libcramfs: the in-memory tree and the helpers the passes share. */
+#ifndef CRAMFS_INTERNAL_H
+#define CRAMFS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "cramfs/cramfs.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+/* ---- messages (log.c) ---- */
+
+void cr_log(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define cr_err(log, ...)   cr_log(log, CRAMFS_ERROR, __VA_ARGS__)
+#define cr_warn(log, ...)  cr_log(log, CRAMFS_WARNING, __VA_ARGS__)
+#define cr_info(log, ...)  cr_log(log, CRAMFS_INFO, __VA_ARGS__)
+#define cr_dbg(log, ...)   cr_log(log, CRAMFS_DEBUG, __VA_ARGS__)
+
+/* ---- the tree built by scan.c ---- */
+
+/* How one block of a file is stored; chosen by the XIP plan (xip.c). */
+enum block_kind {
+	BLK_PACKED = 0,  /* compressed (or raw with -x), behind a classic or direct pointer */
+	BLK_XIP,         /* raw, in the XIP region, behind a DIRECT|UNCOMPRESSED pointer */
+	BLK_XIP_TAIL,    /* raw, in the XIP region right after the previous XIP block, behind a
+			    classic UNCOMPRESSED pointer (works around the kernel's last-page bug) */
+};
+
+struct node {
+	char *name;                 /* last path component; "" for the root */
+	uint32_t namelen;
+	char *path;                 /* path inside the image: "/" or "/a/b" */
+	struct node *parent;
+
+	uint32_t mode, uid, gid;
+	uint64_t size;              /* regular files: st_size; symlinks: target length */
+	uint32_t rdev_major, rdev_minor;
+	char *link_target;          /* symlinks */
+
+	struct node **kids;         /* directories: children sorted by name bytes */
+	size_t nkids;
+
+	/* dedupe.c */
+	struct node *data_owner;    /* non-NULL: this file's data is that node's */
+
+	/* xip.c: per-block plan, NULL when every block is BLK_PACKED */
+	uint8_t *blocks;
+	uint32_t xip_blocks;        /* blocks stored in the XIP region (BLK_XIP + BLK_XIP_TAIL) */
+	uint64_t xip_start;         /* image offset of the first of them */
+
+	/* layout.c */
+	uint64_t inode_off;         /* where this node's inode is written */
+	uint64_t offset;            /* directories: first child entry; files, symlinks: pointer table */
+	uint64_t dir_size;          /* directories: bytes of child entries */
+};
+
+static inline bool node_has_data(const struct node *n)
+{
+	return (S_ISREG(n->mode) || S_ISLNK(n->mode)) && n->size > 0;
+}
+
+static inline uint32_t node_nblocks(const struct node *n, uint32_t blksize)
+{
+	return (uint32_t)((n->size + blksize - 1) / blksize);
+}
+
+/* Everything a build carries from pass to pass. */
+struct build {
+	const struct cramfs_build_options *opts;
+	const struct cramfs_log *log;
+	const char *srcdir;
+	int outfd;
+	struct node *root;
+	struct node **order;        /* every node, depth first, parents before children */
+	size_t nnodes;
+	char **warnings;            /* data-losing conversions (policy.c), listed at the end */
+	size_t nwarnings;
+
+	/* layout */
+	uint64_t sb_off;            /* 0 or 512 */
+	uint64_t insert_off, insert_size;
+	uint64_t meta_end;          /* end of the directory entries */
+	uint64_t last_entry_off;    /* the highest inode offset of any directory entry */
+	uint64_t xip_off, xip_size; /* the XIP region */
+	uint64_t data_off;          /* where packed data starts */
+	uint64_t data_end;
+	uint64_t image_size;
+	uint32_t flags;
+
+	struct cramfs_build_stats *stats;
+};
+
+/* The passes, in the order build.c runs them. */
+int cr_scan(struct build *b);
+int cr_policy(struct build *b);
+int cr_xip_plan(struct build *b);
+int cr_dedupe(struct build *b);
+int cr_layout(struct build *b);
+int cr_write_data(struct build *b);
+int cr_finalize(struct build *b);
+void cr_tree_free(struct node *root);
+int cr_add_warning(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Source file path for a node (srcdir + path); malloc'd. */
+char *cr_source_path(const struct build *b, const struct node *n);
+
+/* ---- io.c ---- */
+
+int cr_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+int cr_pread_all(int fd, void *buf, size_t len, uint64_t off, size_t *got);
+
+/*
+ * Reads a source file block by block and makes sure it is exactly as long
+ * as the scan said: a file that grows or shrinks while read is an error.
+ */
+struct src_reader {
+	int fd;
+	uint64_t expect, done;
+	const char *path;           /* for messages */
+	const struct cramfs_log *log;
+};
+
+int src_open(struct src_reader *r, const struct build *b, const struct node *n, char **pathbuf);
+ssize_t src_read_block(struct src_reader *r, uint8_t *buf, uint32_t len);
+int src_finish(struct src_reader *r);   /* checks for data past the expected end, closes */
+void src_close(struct src_reader *r);
+
+/* ---- compress.c ---- */
+
+struct compressor;
+struct compressor *cr_compressor_new(int level);
+void cr_compressor_free(struct compressor *c);
+/* Returns the compressed length, or 0 if it does not fit in outcap. */
+size_t cr_compress(struct compressor *c, const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap);
+/* Inflate a complete zlib stream; returns output length, or -1 if the stream is bad. */
+long cr_decompress(const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap);
+size_t cr_compress_bound(size_t inlen);
+
+/* ---- hash.c ---- */
+
+uint64_t cr_hash64(uint64_t seed, const void *data, size_t len);
+
+/* ---- pattern.c ---- */
+
+bool cr_pattern_match(const char *pattern, const char *path);
+bool cr_patterns_match(const char *const *patterns, const char *path);
+
+#endif /* CRAMFS_INTERNAL_H */

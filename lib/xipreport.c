@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the kernel will map directly.  This follows the driver's mmap path
+ * (fs/cramfs/inode.c, cramfs_physmem_mmap and its helpers) step by step:
+ *
+ *   - the block pointers from the mapping's first page on must read
+ *     DIRECT|UNCOMPRESSED with start addresses exactly a page apart; the
+ *     run ends at the first that does not ("unsuitable block layout" when
+ *     that is the first);
+ *   - the first block must be page aligned ("data is not page aligned");
+ *   - if the run reaches the file's last page and the bytes after the end
+ *     of file in that page are not all zero, that page is left out ("last
+ *     page is shared");
+ *   - nothing left is "no suitable block remaining".
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+
+struct reporter {
+	cramfs_xip_fn fn;
+	void *arg;
+	struct cramfs_xip_totals *t;
+	struct cramfs_xip_run *runs;
+	size_t cap;
+};
+
+static uint32_t blkptr(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t i)
+{
+	return img_get32(img, e->inode.offset + (uint64_t)i * 4);
+}
+
+/* The kernel's cramfs_get_block_range: how many pages from pgoff are one direct run. */
+static uint32_t block_range(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t pgoff,
+			    uint32_t pages, uint32_t *first_addr)
+{
+	uint32_t step = img->info.blksize >> CRAMFS_BLK_DIRECT_PTR_SHIFT;
+	uint32_t first = blkptr(img, e, pgoff) & ~CRAMFS_BLK_FLAGS, i;
+
+	*first_addr = first;
+	for (i = 0; i < pages; i++) {
+		uint32_t expect = (first + i * step) | CRAMFS_BLK_FLAG_DIRECT_PTR | CRAMFS_BLK_FLAG_UNCOMPRESSED;
+		if (blkptr(img, e, pgoff + i) != expect)
+			break;
+	}
+	return i;
+}
+
+/* The kernel's cramfs_last_page_is_shared. */
+static bool last_page_shared(const struct cramfs_image *img, const struct cramfs_entry *e)
+{
+	uint32_t bs = img->info.blksize, partial = e->inode.size % bs;
+	uint64_t addr;
+
+	if (!partial)
+		return false;
+	addr = cramfs_blkptr_direct_start(blkptr(img, e, e->inode.size / bs)) + partial;
+	/* bytes past the image end are whatever the flash holds: not known to be zero */
+	if (!img_has(img, addr, bs - partial))
+		return true;
+	for (uint64_t k = 0; k < bs - partial; k++)
+		if (img->map[addr + k])
+			return true;
+	return false;
+}
+
+/* Pages a mapping from pgoff to the file's end (total pages) gets directly, and why not more. */
+static uint32_t direct_from(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t pgoff,
+			    uint32_t total, const char **reason, uint32_t *reason_page)
+{
+	uint32_t first, pages = total - pgoff, n = block_range(img, e, pgoff, pages, &first);
+	uint64_t addr = (uint64_t)first << CRAMFS_BLK_DIRECT_PTR_SHIFT;
+
+	*reason = NULL;
+	*reason_page = pgoff;
+	if (!n) {
+		*reason = "unsuitable block layout";
+		return 0;
+	}
+	if (addr % img->info.blksize) {
+		*reason = "data is not page aligned";
+		return 0;
+	}
+	if (n < pages) {
+		*reason = "unsuitable block layout";
+		*reason_page = pgoff + n;
+	}
+	if (pgoff + n == total && last_page_shared(img, e)) {
+		n--;
+		*reason = "last page is shared";
+		*reason_page = pgoff + n;
+	}
+	if (!n)
+		*reason = "no suitable block remaining";
+	return n;
+}
+
+static int add_run(struct reporter *r, size_t *n, uint32_t first, uint32_t count)
+{
+	if (*n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct cramfs_xip_run *v = realloc(r->runs, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		r->runs = v;
+		r->cap = cap;
+	}
+	r->runs[(*n)++] = (struct cramfs_xip_run){ first, count };
+	return 0;
+}
+
+static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
+{
+	struct reporter *r = arg;
+	uint32_t bs = img->info.blksize, pages;
+	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size };
+	const char *why;
+	uint32_t why_page;
+	size_t nruns = 0;
+	int err;
+
+	if (!S_ISREG(e->inode.mode) || !e->inode.size)
+		return 0;
+	pages = (uint32_t)(((uint64_t)e->inode.size + bs - 1) / bs);
+	f.pages = pages;
+	if (!img_has(img, e->inode.offset, (uint64_t)pages * 4) || !e->inode.offset) {
+		f.reason = "block pointers outside the image";
+		goto done;
+	}
+	f.direct_pages = direct_from(img, e, 0, pages, &f.reason, &f.reason_page);
+	f.mapping = f.direct_pages == pages ? CRAMFS_MAP_ALL : f.direct_pages ? CRAMFS_MAP_PARTIAL : CRAMFS_MAP_NONE;
+
+	/* every run a mapping could start at, e.g. an ELF segment's first page */
+	for (uint32_t p = 0; p < pages;) {
+		uint32_t n = direct_from(img, e, p, pages, &why, &why_page);
+		if (n) {
+			err = add_run(r, &nruns, p, n);
+			if (err)
+				return err;
+			f.run_pages += n;
+			p += n;
+		} else {
+			p++;
+		}
+	}
+	f.last_page_read_bug = e->inode.size % bs == 0 && (img->info.super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS) &&
+			       (blkptr(img, e, pages - 1) & CRAMFS_BLK_FLAGS) == CRAMFS_BLK_FLAGS;
+done:
+	f.runs = r->runs;
+	f.nruns = nruns;
+	r->t->files++;
+	r->t->pages += pages;
+	r->t->run_pages += f.run_pages;
+	if (f.run_pages)
+		r->t->xip_files++;
+	if (f.last_page_read_bug)
+		r->t->read_bug_files++;
+	switch (f.mapping) {
+	case CRAMFS_MAP_ALL: r->t->files_all++; break;
+	case CRAMFS_MAP_PARTIAL: r->t->files_partial++; break;
+	default: r->t->files_none++; break;
+	}
+	return r->fn ? r->fn(&f, r->arg) : 0;
+}
+
+int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)
+{
+	struct reporter r = { .fn = fn, .arg = arg, .t = totals };
+	int err;
+
+	memset(totals, 0, sizeof(*totals));
+	err = cramfs_image_walk(img, report_file, &r);
+	free(r.runs);
+	return err;
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mkcramfs: make a cramfs image from a directory tree.
+ * Accepts the options of util-linux mkfs.cramfs and of cramfs-tools mkcramfs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cramfs/cramfs.h"
+
+#define EXIT_OK 0
+#define EXIT_ERROR 8
+#define EXIT_USAGE 16
+
+static const char *prog = "mkcramfs";
+static volatile sig_atomic_t got_signal;
+static char *volatile tmp_to_remove;
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	exit(EXIT_USAGE);
+}
+
+static void __attribute__((noreturn)) help(void)
+{
+	printf("Usage: %s [options] dirname outfile\n"
+	       "\n"
+	       "Make a cramfs image of the tree at dirname.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -b, --blocksize=SIZE     block size: the target's page size, 4096 (default), 16384 or 65536\n"
+	       "  -N, --endianness=ORDER   byte order of the image: big, little or host (default)\n"
+	       "  -B, --big-endian         same as -N big\n"
+	       "  -L, --little-endian      same as -N little\n"
+	       "  -e, --edition=NUMBER     edition number stored in the superblock\n"
+	       "  -n, --name=NAME          volume name (at most 16 bytes)\n"
+	       "  -i, --image=FILE         insert FILE into the image, right after the superblock\n"
+	       "  -p, --pad                leave 512 zero bytes before the superblock for boot code\n"
+	       "  -z, --holes              store all-zero blocks as holes\n"
+	       "  -x, --raw-blocks         store a block uncompressed when compressing does not shrink it\n"
+	       "  -l, --level=N            compression level, 1 to %d (default %d)\n"
+	       "  -E, --errors             make data-losing conversions (uid, gid, device numbers) errors\n"
+	       "  -s, --sort               accepted for compatibility; entries are always sorted\n"
+	       "  -v, --verbose            say more; twice for every file\n"
+	       "\n"
+	       "Execute in place:\n"
+	       "  -X, --execute-in-place   store the read-only segments of ELF files uncompressed and\n"
+	       "                           page aligned, so the kernel maps them from flash (-X -X: the same)\n"
+	       "      --xip=PATTERN        also store whole files matching PATTERN in place (implies -X)\n"
+	       "      --xip-from=FILE      read --xip patterns from FILE, one per line ('!' for --no-xip)\n"
+	       "      --no-xip=PATTERN     never store files matching PATTERN in place\n"
+	       "      --nommu              align in-place data to 8 bytes, for kernels without an MMU\n"
+	       "      --xip-direct-last-page\n"
+	       "                           map a page-multiple file's last page directly too (only for\n"
+	       "                           kernels with the cramfs last-page read fix)\n"
+	       "\n"
+	       "  -h, --help               show this help and exit\n"
+	       "  -V, --version            show the version and exit\n"
+	       "\n"
+	       "Exit status: 0 success, 8 error, 16 usage error.\n",
+	       prog, cramfs_max_level(), CRAMFS_DEFAULT_LEVEL);
+	exit(EXIT_OK);
+}
+
+static void log_line(void *ctx, enum cramfs_level level, const char *text)
+{
+	(void)ctx;
+	if (level == CRAMFS_ERROR)
+		fprintf(stderr, "%s: %s\n", prog, text);
+	else if (level == CRAMFS_WARNING)
+		fprintf(stderr, "%s: warning: %s\n", prog, text);
+	else
+		fprintf(stderr, "%s\n", text);
+}
+
+static void on_signal(int sig)
+{
+	if (tmp_to_remove)
+		unlink(tmp_to_remove);
+	got_signal = sig;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static unsigned long parse_number(const char *arg, const char *what, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || v > max)
+		usage_error("invalid %s: '%s'", what, arg);
+	return v;
+}
+
+struct strlist {
+	const char **v;
+	size_t n;
+};
+
+static void strlist_add(struct strlist *l, const char *s)
+{
+	const char **v = realloc(l->v, (l->n + 2) * sizeof(*v));
+
+	if (!v) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		exit(EXIT_ERROR);
+	}
+	v[l->n++] = s;
+	v[l->n] = NULL;
+	l->v = v;
+}
+
+/* A list file: one pattern per line; '#' comments, blank lines ignored, '!' for --no-xip. */
+static void read_xip_list(const char *path, struct strlist *xip, struct strlist *no_xip)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		exit(EXIT_ERROR);
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		char *p = line, *end;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
+			       line[len - 1] == '\t'))
+			line[--len] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		end = strdup(*p == '!' ? p + 1 : p);
+		if (!end) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			exit(EXIT_ERROR);
+		}
+		strlist_add(*p == '!' ? no_xip : xip, end);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* The output must not land inside the tree being read. */
+static int check_paths(const char *srcdir, const char *outfile)
+{
+	char src[PATH_MAX], out[PATH_MAX], *copy = strdup(outfile);
+	struct stat st;
+	size_t n;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!realpath(srcdir, src)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, srcdir, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	if (!realpath(dirname(copy), out)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, outfile, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	if (stat(outfile, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: %s: is a directory\n", prog, outfile);
+		return -1;
+	}
+	n = strlen(src);
+	if (!strncmp(src, out, n) && (out[n] == '/' || out[n] == '\0' || n == 1)) {
+		fprintf(stderr, "%s: %s: the output file would be inside the source tree %s\n", prog, outfile,
+			srcdir);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST };
+	static const struct option longopts[] = {
+		{ "blocksize", required_argument, NULL, 'b' },
+		{ "endianness", required_argument, NULL, 'N' },
+		{ "big-endian", no_argument, NULL, 'B' },
+		{ "little-endian", no_argument, NULL, 'L' },
+		{ "edition", required_argument, NULL, 'e' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "pad", no_argument, NULL, 'p' },
+		{ "holes", no_argument, NULL, 'z' },
+		{ "raw-blocks", no_argument, NULL, 'x' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "errors", no_argument, NULL, 'E' },
+		{ "sort", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "execute-in-place", no_argument, NULL, 'X' },
+		{ "xip", required_argument, NULL, OPT_XIP },
+		{ "xip-from", required_argument, NULL, OPT_XIP_FROM },
+		{ "no-xip", required_argument, NULL, OPT_NO_XIP },
+		{ "nommu", no_argument, NULL, OPT_NOMMU },
+		{ "xip-direct-last-page", no_argument, NULL, OPT_DIRECT_LAST },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cramfs_build_options o;
+	struct cramfs_build_stats stats;
+	struct cramfs_output out;
+	struct strlist xip = { 0 }, no_xip = { 0 };
+	bool want_xip = false, nommu = false;
+	int verbose = 0, c, err;
+
+	cramfs_build_options_init(&o);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxl:EsvXhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o.blksize = (uint32_t)parse_number(optarg, "block size", UINT32_MAX);
+			if (o.blksize != 4096 && o.blksize != 16384 && o.blksize != 65536)
+				usage_error("block size must be 4096, 16384 or 65536 (the target's page size), not %s",
+					    optarg);
+			break;
+		case 'N':
+			if (!strcmp(optarg, "big"))
+				o.endian = CRAMFS_BIG_ENDIAN;
+			else if (!strcmp(optarg, "little"))
+				o.endian = CRAMFS_LITTLE_ENDIAN;
+			else if (!strcmp(optarg, "host"))
+				o.endian = cramfs_host_endian();
+			else
+				usage_error("byte order must be big, little or host, not '%s'", optarg);
+			break;
+		case 'B':
+			o.endian = CRAMFS_BIG_ENDIAN;
+			break;
+		case 'L':
+			o.endian = CRAMFS_LITTLE_ENDIAN;
+			break;
+		case 'e':
+			o.edition = (uint32_t)parse_number(optarg, "edition", UINT32_MAX);
+			break;
+		case 'n':
+			o.name = optarg;
+			break;
+		case 'i':
+			o.insert_file = optarg;
+			break;
+		case 'p':
+			o.pad_boot = true;
+			break;
+		case 'z':
+			o.holes = true;
+			break;
+		case 'x':
+			o.raw_if_larger = true;
+			break;
+		case 'l':
+			o.level = (int)parse_number(optarg, "compression level", (unsigned long)cramfs_max_level());
+			if (!o.level)
+				usage_error("compression level must be 1 to %d", cramfs_max_level());
+			break;
+		case 'E':
+			o.warnings_fatal = true;
+			break;
+		case 's':
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'X':
+			want_xip = true;
+			break;
+		case OPT_XIP:
+			want_xip = true;
+			strlist_add(&xip, optarg);
+			break;
+		case OPT_XIP_FROM:
+			want_xip = true;
+			read_xip_list(optarg, &xip, &no_xip);
+			break;
+		case OPT_NO_XIP:
+			strlist_add(&no_xip, optarg);
+			break;
+		case OPT_NOMMU:
+			nommu = true;
+			break;
+		case OPT_DIRECT_LAST:
+			o.xip_direct_last_page = true;
+			break;
+		case 'h':
+			help();
+		case 'V':
+			printf("%s (mkcramfs-xip) %s, compression: %s\n", prog, cramfs_version(),
+			       cramfs_compressor_name());
+			return EXIT_OK;
+		case ':':
+			usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		usage_error("expected a directory and an output file, got %d argument%s", argc - optind,
+			    argc - optind == 1 ? "" : "s");
+	if ((nommu || o.xip_direct_last_page || no_xip.n) && !want_xip)
+		usage_error("--nommu, --no-xip and --xip-direct-last-page need -X");
+	if (want_xip)
+		o.xip = nommu ? CRAMFS_XIP_NOMMU : CRAMFS_XIP_MMU;
+	o.xip_patterns = xip.v;
+	o.no_xip_patterns = no_xip.v;
+	o.log.fn = log_line;
+	o.log.max_level = verbose >= 2 ? CRAMFS_DEBUG : verbose ? CRAMFS_INFO : CRAMFS_WARNING;
+
+	if (check_paths(argv[optind], argv[optind + 1]))
+		return EXIT_ERROR;
+	err = cramfs_output_open(&out, argv[optind + 1]);
+	if (err) {
+		fprintf(stderr, "%s: %s: cannot create: %s\n", prog, argv[optind + 1], strerror(-err));
+		return EXIT_ERROR;
+	}
+	tmp_to_remove = out.tmp_path;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	err = cramfs_build(argv[optind], out.fd, &o, &stats);
+	if (!err) {
+		err = cramfs_output_commit(&out);
+		if (err)
+			fprintf(stderr, "%s: %s: cannot write: %s\n", prog, argv[optind + 1], strerror(-err));
+	} else {
+		if (err == -ENOSPC || err == -EIO || err == -EDQUOT)
+			fprintf(stderr, "%s: %s: cannot write: %s\n", prog, argv[optind + 1], strerror(-err));
+		else if (err == -ENOMEM)
+			fprintf(stderr, "%s: out of memory\n", prog);
+		cramfs_output_abort(&out);
+	}
+	tmp_to_remove = NULL;
+	if (err)
+		return EXIT_ERROR;
+
+	if (verbose) {
+		fprintf(stderr, "%s: %llu entries, %llu bytes in, image %llu bytes (%.1f%%), %llu blocks\n", prog,
+			(unsigned long long)stats.files, (unsigned long long)stats.bytes_in,
+			(unsigned long long)stats.image_size,
+			stats.bytes_in ? 100.0 * (double)stats.image_size / (double)stats.bytes_in : 0.0,
+			(unsigned long long)stats.blocks);
+		fprintf(stderr, "%s: %llu files share data with another (%llu bytes)\n", prog,
+			(unsigned long long)stats.dedupe_files, (unsigned long long)stats.dedupe_bytes);
+		if (o.xip != CRAMFS_XIP_OFF)
+			fprintf(stderr, "%s: XIP: %llu files, %llu pages of %u bytes direct, %llu padding bytes\n",
+				prog, (unsigned long long)stats.xip_files, (unsigned long long)stats.xip_pages,
+				o.blksize, (unsigned long long)stats.padding_bytes);
+	}
+	return EXIT_OK;
+}
