@@ -306,8 +306,11 @@ int main(int argc, char **argv)
 		struct cramfs_extract_options xo = { .log = oo.log };
 		struct cramfs_extract_result xr;
 
-		xo.restore_owner = have_cap(CAP_CHOWN);
-		xo.create_devices = have_cap(CAP_MKNOD);
+		/* fakeroot emulates both for the files it creates: let it */
+		bool fake = getenv("FAKEROOTKEY") != NULL;
+
+		xo.restore_owner = fake || have_cap(CAP_CHOWN);
+		xo.create_devices = fake || have_cap(CAP_MKNOD);
 		err = cramfs_extract(img, extract_dir, &xo, &xr);
 		if (err) {
 			status = EXIT_ERROR;

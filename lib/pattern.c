@@ -117,9 +117,10 @@ bool cr_pattern_match(const char *pattern, const char *path)
 			hit = true;
 			break;
 		}
-		if (!base || base == buf)
+		if (!base || (base == buf && !buf[1]))
 			break;
-		*base = '\0';
+		/* up one level; from "/x" to the root "/" */
+		base[base == buf] = '\0';
 	}
 	free(buf);
 	return hit;

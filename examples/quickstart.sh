@@ -1,0 +1,12 @@
+#!/bin/sh
+# From a fresh Debian bookworm machine: install what is needed, build, and make an XIP image
+# of the example rootfs (busybox-static, an /etc, data files, device nodes), checked by cramfsck.
+# Run as root from the source directory: sudo sh examples/quickstart.sh
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sh tests/deps.sh
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure
+make -j"$(nproc)"
+make example

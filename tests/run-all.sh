@@ -1,0 +1,25 @@
+#!/bin/sh
+# The whole test suite, from a fresh Debian bookworm machine: install what is needed, build,
+# run `make check` (unit tests, CLI tests, interoperability with util-linux, the Debian rootfs
+# round trips, and the real-kernel XIP rig under qemu), then `make distcheck`.
+# Run as root from the source directory: sudo sh tests/run-all.sh
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sh tests/deps.sh
+autoreconf -fi
+./configure
+make -j"$(nproc)"
+status=0
+make -j"$(nproc)" check || status=$?
+if [ "$status" -ne 0 ]; then
+	for log in tests/*/*.log; do
+		case "$log" in *test-suite.log) continue ;; esac
+		if grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null; then
+			echo "==== $log"; tail -n 60 "$log"
+		fi
+	done
+	exit "$status"
+fi
+# the release tarball builds and passes its own unit and CLI tests
+make distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-system-tests"

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* libcramfs: patterns, dedupe, XIP layout and block pointer choice, through real builds and reads. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "internal.h"
+
+/* ---- helpers ---- */
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/cramfs-unit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *path_in(const char *rel)
+{
+	static char buf[4][512];
+	static int k;
+	char *p = buf[k++ % 4];
+	snprintf(p, 512, "%s/%s", tmpdir, rel);
+	return p;
+}
+
+static void put_file(const char *rel, const void *data, size_t len)
+{
+	int fd = open(path_in(rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static void fill_random(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+static void fill_text(uint8_t *p, size_t n)
+{
+	static const char words[] = "cramfs maps pages straight from flash ";
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)words[i % (sizeof(words) - 1)];
+}
+
+static int build(const char *tree, const char *img, struct cramfs_build_options *o, struct cramfs_build_stats *st)
+{
+	int fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0644), err;
+	ck_assert_int_ge(fd, 0);
+	err = cramfs_build(tree, fd, o, st);
+	close(fd);
+	return err;
+}
+
+static struct cramfs_image *open_img(const char *img, uint32_t bs)
+{
+	struct cramfs_open_options oo = { .blksize = bs };
+	struct cramfs_image *im;
+	ck_assert_int_eq(cramfs_image_open(img, &oo, &im), 0);
+	return im;
+}
+
+static uint64_t check_problems(struct cramfs_image *im, struct cramfs_check_result *r)
+{
+	struct cramfs_check_options co = { 0 };
+	ck_assert_int_eq(cramfs_check(im, &co, r), 0);
+	return r->problems;
+}
+
+struct found {
+	const char *want;
+	struct cramfs_entry e;
+	struct cramfs_inode ino;
+	bool hit;
+};
+
+static int find_cb(struct cramfs_image *im, const struct cramfs_entry *e, void *arg)
+{
+	struct found *f = arg;
+	(void)im;
+	if (!strcmp(e->path, f->want)) {
+		f->ino = e->inode;
+		f->e = *e;
+		f->e.inode = f->ino;
+		f->e.path = f->want;
+		f->hit = true;
+	}
+	return 0;
+}
+
+static struct found find(struct cramfs_image *im, const char *path)
+{
+	struct found f = { .want = path };
+	ck_assert_int_eq(cramfs_image_walk(im, find_cb, &f), 0);
+	ck_assert_msg(f.hit, "%s not in the image", path);
+	return f;
+}
+
+static uint32_t ptr_of(struct cramfs_image *im, const struct found *f, uint32_t i)
+{
+	return img_get32(im, f->ino.offset + 4ull * i);
+}
+
+/* A minimal 64-bit little-endian ELF: one read-only PT_LOAD over [0, ro_len), then data. */
+static void put_elf(const char *rel, size_t total, size_t ro_len, uint32_t seed)
+{
+	uint8_t *p = malloc(total);
+	fill_random(p, total, seed);
+	memset(p, 0, 64 + 56);
+	memcpy(p, "\x7f" "ELF", 4);
+	p[4] = 2; p[5] = 1; p[6] = 1;                 /* ELFCLASS64, LSB, version */
+	p[16] = 2;                                     /* ET_EXEC */
+	p[18] = 62;                                    /* EM_X86_64 */
+	p[20] = 1;
+	p[32] = 64;                                    /* e_phoff */
+	p[52] = 64;                                    /* e_ehsize */
+	p[54] = 56;                                    /* e_phentsize */
+	p[56] = 1;                                     /* e_phnum */
+	uint8_t *ph = p + 64;
+	ph[0] = 1;                                     /* PT_LOAD */
+	ph[4] = 5;                                     /* PF_R | PF_X */
+	memcpy(ph + 32, &(uint64_t){ ro_len }, 8);     /* p_filesz (host is little-endian in CI; checked below) */
+	memcpy(ph + 40, &(uint64_t){ ro_len }, 8);     /* p_memsz */
+	put_file(rel, p, total);
+	free(p);
+}
+
+/* ---- patterns ---- */
+
+START_TEST(patterns)
+{
+	static const struct { const char *pat, *path; bool want; } t[] = {
+		{ "/usr/lib/*.so", "/usr/lib/libc.so", true },
+		{ "/usr/lib/*.so", "/usr/lib/x/libc.so", false },
+		{ "/usr/**.so", "/usr/lib/x/libc.so", true },
+		{ "/usr/**/*.so", "/usr/lib/x/libc.so", true },
+		{ "*.ttf", "/usr/share/fonts/a/DejaVu.ttf", true },
+		{ "*.ttf", "/usr/share/fonts/a/DejaVu.ttf.gz", false },
+		{ "/opt/app", "/opt/app/bin/tool", true },
+		{ "/opt/app", "/opt/application", false },
+		{ "fonts", "/usr/share/fonts/x.pcf", true },
+		{ "/bin/?ash", "/bin/bash", true },
+		{ "/bin/?ash", "/bin/ash", false },
+		{ "/bin/[bd]ash", "/bin/dash", true },
+		{ "/bin/[!bd]ash", "/bin/dash", false },
+		{ "/bin/[a-c]*", "/bin/busybox", true },
+		{ "/a\\*b", "/a*b", true },
+		{ "/a\\*b", "/axb", false },
+		{ "/lib/[", "/lib/[", true },
+		{ "/x/*", "/x/", true },
+		{ "/", "/anything", true },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(cr_pattern_match(t[i].pat, t[i].path) == t[i].want, "'%s' vs '%s': expected %d",
+			      t[i].pat, t[i].path, t[i].want);
+}
+END_TEST
+
+START_TEST(hash_is_stable_and_spreads)
+{
+	uint8_t a[1000], b[1000];
+	fill_random(a, sizeof(a), 1);
+	memcpy(b, a, sizeof(b));
+	ck_assert_uint_eq(cr_hash64(0, a, sizeof(a)), cr_hash64(0, b, sizeof(b)));
+	b[999] ^= 1;
+	ck_assert_uint_ne(cr_hash64(0, a, sizeof(a)), cr_hash64(0, b, sizeof(b)));
+	b[999] ^= 1;
+	b[0] ^= 0x80;
+	ck_assert_uint_ne(cr_hash64(0, a, sizeof(a)), cr_hash64(0, b, sizeof(b)));
+	/* lengths matter, even with zero bytes */
+	ck_assert_uint_ne(cr_hash64(0, "\0\0", 1), cr_hash64(0, "\0\0", 2));
+}
+END_TEST
+
+/* ---- builds ---- */
+
+START_TEST(dedupe_shares_data_and_checks_clean)
+{
+	uint8_t data[10000];
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+
+	mkdir(path_in("t"), 0755);
+	mkdir(path_in("t/d"), 0755);
+	fill_text(data, sizeof(data));
+	put_file("t/a", data, sizeof(data));
+	put_file("t/d/b", data, sizeof(data));
+	data[9999] ^= 1;
+	put_file("t/c", data, sizeof(data));    /* same size, one byte differs */
+	cramfs_build_options_init(&o);
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	ck_assert_uint_eq(st.dedupe_files, 1);
+	ck_assert_uint_eq(st.dedupe_bytes, sizeof(data));
+
+	im = open_img(path_in("img"), 0);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	ck_assert_uint_eq(find(im, "/a").ino.offset, find(im, "/d/b").ino.offset);
+	ck_assert_uint_ne(find(im, "/a").ino.offset, find(im, "/c").ino.offset);
+	cramfs_image_close(im);
+}
+END_TEST
+
+START_TEST(xip_layout_and_last_page_workaround)
+{
+	static uint8_t data[4 * 4096];
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+	const char *pats[] = { "/xip*", NULL };
+	uint8_t back[sizeof(data)];
+	struct found f;
+
+	mkdir(path_in("t"), 0755);
+	fill_random(data, sizeof(data), 7);
+	put_file("t/xip4", data, 4 * 4096);          /* page multiple */
+	put_file("t/xip3h", data, 3 * 4096 - 100);    /* partial last page */
+	put_file("t/plain", data, 4 * 4096);          /* same bytes, other layout: not merged */
+	cramfs_build_options_init(&o);
+	o.xip = CRAMFS_XIP_MMU;
+	o.xip_patterns = pats;
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	ck_assert_uint_eq(st.dedupe_files, 0);
+	ck_assert_uint_eq(st.xip_pages, 3 + 3);
+
+	im = open_img(path_in("img"), 4096);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	ck_assert(cramfs_image_info(im)->super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS);
+
+	f = find(im, "/xip4");
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t p = ptr_of(im, &f, i);
+		ck_assert_uint_eq(p & CRAMFS_BLK_FLAGS, CRAMFS_BLK_FLAGS);
+		ck_assert_uint_eq(cramfs_blkptr_direct_start(p) % 4096, 0);
+		ck_assert_uint_eq(cramfs_blkptr_direct_start(p), cramfs_blkptr_direct_start(ptr_of(im, &f, 0)) + i * 4096);
+	}
+	/* the last page: classic uncompressed, right after page 2 */
+	ck_assert_uint_eq(ptr_of(im, &f, 3), (uint32_t)(cramfs_blkptr_direct_start(ptr_of(im, &f, 2)) + 2 * 4096) |
+					   CRAMFS_BLK_FLAG_UNCOMPRESSED);
+	ck_assert_int_eq(cramfs_image_read(im, &f.e, back), 0);
+	ck_assert_mem_eq(back, data, 4 * 4096);
+
+	/* partial last page: direct, zero padded to the page end */
+	f = find(im, "/xip3h");
+	{
+		uint32_t p = ptr_of(im, &f, 2);
+		uint64_t start = cramfs_blkptr_direct_start(p);
+		ck_assert_uint_eq(p & CRAMFS_BLK_FLAGS, CRAMFS_BLK_FLAGS);
+		for (uint64_t k = 4096 - 100; k < 4096; k++)
+			ck_assert_uint_eq(im->map[start + k], 0);
+	}
+	ck_assert_int_eq(cramfs_image_read(im, &f.e, back), 0);
+	ck_assert_mem_eq(back, data, 3 * 4096 - 100);
+
+	f = find(im, "/plain");
+	ck_assert(!(ptr_of(im, &f, 0) & CRAMFS_BLK_FLAGS));
+	cramfs_image_close(im);
+
+	/* for kernels with the fix, the last page is direct too */
+	o.xip_direct_last_page = true;
+	ck_assert_int_eq(build(path_in("t"), path_in("img2"), &o, &st), 0);
+	ck_assert_uint_eq(st.xip_pages, 4 + 3);
+	im = open_img(path_in("img2"), 4096);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	ck_assert_uint_eq(r.warnings, 1);   /* the stock kernel's read bug is reported */
+	f = find(im, "/xip4");
+	ck_assert_uint_eq(ptr_of(im, &f, 3) & CRAMFS_BLK_FLAGS, CRAMFS_BLK_FLAGS);
+	cramfs_image_close(im);
+}
+END_TEST
+
+START_TEST(elf_pages_direct_rest_packed)
+{
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+	struct found f;
+	uint16_t probe = 1;
+
+	ck_assert_msg(*(uint8_t *)&probe == 1, "this test writes its ELF in host order and expects little-endian");
+	mkdir(path_in("t"), 0755);
+	/* 5 pages; read-only segment over 2.5 pages -> pages 0..2 direct, 3..4 packed */
+	put_elf("t/prog", 5 * 4096, 2 * 4096 + 2048, 3);
+	cramfs_build_options_init(&o);
+	o.xip = CRAMFS_XIP_MMU;
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	ck_assert_uint_eq(st.xip_files, 1);
+	ck_assert_uint_eq(st.xip_pages, 3);
+	im = open_img(path_in("img"), 4096);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	f = find(im, "/prog");
+	for (uint32_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(ptr_of(im, &f, i) & CRAMFS_BLK_FLAGS, CRAMFS_BLK_FLAGS);
+	/* after a direct block the next one cannot follow it: a direct pointer, compressed */
+	ck_assert_uint_eq(ptr_of(im, &f, 3) & CRAMFS_BLK_FLAGS, CRAMFS_BLK_FLAG_DIRECT_PTR);
+	/* and the block after that follows its predecessor: classic */
+	ck_assert_uint_eq(ptr_of(im, &f, 4) & CRAMFS_BLK_FLAGS, 0);
+	cramfs_image_close(im);
+}
+END_TEST
+
+START_TEST(big_blocks_incompressible_last_block)
+{
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+	struct found f;
+	uint8_t *back = malloc(2 * 65536), *want = malloc(2 * 65536);
+	int fd;
+
+	mkdir(path_in("t"), 0755);
+	/* 2 blocks of 64 KiB: block 0 read-only ELF, block 1 random (does not fit a 16-bit length) */
+	put_elf("t/prog", 2 * 65536, 65536, 11);
+	cramfs_build_options_init(&o);
+	o.blksize = 65536;
+	o.xip = CRAMFS_XIP_MMU;
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	im = open_img(path_in("img"), 65536);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	ck_assert_uint_eq(r.warnings, 0);
+	f = find(im, "/prog");
+	ck_assert_uint_eq(ptr_of(im, &f, 0) & CRAMFS_BLK_FLAGS, CRAMFS_BLK_FLAGS);
+	/* not direct raw (the kernel would read zeros): raw behind a classic pointer, after block 0 */
+	ck_assert_uint_eq(ptr_of(im, &f, 1), (uint32_t)(cramfs_blkptr_direct_start(ptr_of(im, &f, 0)) + 2 * 65536) |
+					   CRAMFS_BLK_FLAG_UNCOMPRESSED);
+	ck_assert_int_eq(cramfs_image_read(im, &f.e, back), 0);
+	fd = open(path_in("t/prog"), O_RDONLY);
+	ck_assert_int_eq(read(fd, want, 2 * 65536), 2 * 65536);
+	close(fd);
+	ck_assert_mem_eq(back, want, 2 * 65536);
+	cramfs_image_close(im);
+	free(back);
+	free(want);
+}
+END_TEST
+
+START_TEST(holes_raw_and_determinism)
+{
+	static uint8_t data[3 * 4096];
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+	char cmd[1200];
+
+	mkdir(path_in("t"), 0755);
+	fill_random(data, sizeof(data), 5);
+	memset(data + 4096, 0, 4096);
+	put_file("t/holey", data, sizeof(data));
+	cramfs_build_options_init(&o);
+	o.holes = true;
+	o.raw_if_larger = true;
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	im = open_img(path_in("img"), 4096);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	ck_assert_uint_eq(r.holes, 1);
+	ck_assert_uint_eq(r.raw_blocks, 2);
+	ck_assert(cramfs_image_info(im)->super.flags & CRAMFS_FLAG_HOLES);
+	cramfs_image_close(im);
+
+	ck_assert_int_eq(build(path_in("t"), path_in("img2"), &o, &st), 0);
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", path_in("img"), path_in("img2"));
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(big_endian_image_reads)
+{
+	uint8_t data[9000], back[9000];
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+	struct found f;
+
+	mkdir(path_in("t"), 0755);
+	fill_text(data, sizeof(data));
+	put_file("t/f", data, sizeof(data));
+	cramfs_build_options_init(&o);
+	o.endian = CRAMFS_BIG_ENDIAN;
+	o.blksize = 16384;
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	im = open_img(path_in("img"), 0);
+	ck_assert_int_eq(cramfs_image_info(im)->endian, CRAMFS_BIG_ENDIAN);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	f = find(im, "/f");
+	ck_assert_int_eq(cramfs_image_read(im, &f.e, back), 0);
+	ck_assert_mem_eq(back, data, sizeof(data));
+	cramfs_image_close(im);
+}
+END_TEST
+
+START_TEST(limits_refuse_without_output)
+{
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	char name[300];
+	int fd;
+
+	mkdir(path_in("t"), 0755);
+	fd = open(path_in("t/big"), O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_eq(ftruncate(fd, 16 << 20), 0);
+	close(fd);
+	cramfs_build_options_init(&o);
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), -EFBIG);
+	unlink(path_in("t/big"));
+	memset(name, 'n', 253);
+	strcpy(name + 253, "");
+	{
+		char rel[320];
+		snprintf(rel, sizeof(rel), "t/%s", name);
+		put_file(rel, "x", 1);
+	}
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), -EFBIG);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lib");
+	TCase *tc = tcase_create("lib");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, patterns);
+	tcase_add_test(tc, hash_is_stable_and_spreads);
+	tcase_add_test(tc, dedupe_shares_data_and_checks_clean);
+	tcase_add_test(tc, xip_layout_and_last_page_workaround);
+	tcase_add_test(tc, elf_pages_direct_rest_packed);
+	tcase_add_test(tc, big_blocks_incompressible_last_block);
+	tcase_add_test(tc, holes_raw_and_determinism);
+	tcase_add_test(tc, big_endian_image_reads);
+	tcase_add_test(tc, limits_refuse_without_output);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
