@@ -61,6 +61,8 @@ static void __attribute__((noreturn)) help(void)
 	exit(EXIT_CLEAN);
 }
 
+static FILE *stdout_info;   /* where -v listings go: stdout, or stderr under --json */
+
 static void log_line(void *ctx, enum cramfs_level level, const char *text)
 {
 	(void)ctx;
@@ -69,7 +71,7 @@ static void log_line(void *ctx, enum cramfs_level level, const char *text)
 	else if (level == CRAMFS_WARNING)
 		fprintf(stderr, "%s: warning: %s\n", prog, text);
 	else
-		printf("%s\n", text);
+		fprintf(stdout_info, "%s\n", text);
 }
 
 static bool have_cap(int cap)
@@ -218,6 +220,7 @@ int main(int argc, char **argv)
 	int verbose = 0, c, err, status = EXIT_CLEAN;
 	char *end;
 
+	stdout_info = stdout;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":b:x:vayhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -267,8 +270,11 @@ int main(int argc, char **argv)
 	if (err)
 		return err == -EBADMSG ? EXIT_PROBLEMS : EXIT_ERROR;
 	info = cramfs_image_info(img);
+	/* with --json, stdout carries the document alone */
+	if (json)
+		stdout_info = stderr;
 	if (verbose)
-		printf("%s: %s-endian cramfs, superblock at byte %llu, %u bytes, flags 0x%x, %u files, "
+		fprintf(stdout_info, "%s: %s-endian cramfs, superblock at byte %llu, %u bytes, flags 0x%x, %u files, "
 		       "block size %u (%s)\n",
 		       argv[optind], info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little",
 		       (unsigned long long)info->sb_offset, info->super.size, info->super.flags, info->super.files,
@@ -276,8 +282,6 @@ int main(int argc, char **argv)
 
 	co.log = oo.log;
 	co.verbose_listing = verbose > 0;
-	if (json) /* keep stdout pure JSON */
-		co.log.max_level = CRAMFS_WARNING;
 	err = cramfs_check(img, &co, &cr);
 	if (err) {
 		fprintf(stderr, "%s: %s: check failed: %s\n", prog, argv[optind], strerror(-err));
@@ -287,7 +291,7 @@ int main(int argc, char **argv)
 	if (cr.problems)
 		status = EXIT_PROBLEMS;
 	if (verbose)
-		printf("%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
+		fprintf(stdout_info, "%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
 		       "%llu raw, %llu direct), %llu bytes of data; %llu problems, %llu warnings\n",
 		       argv[optind], (unsigned long long)cr.dirs, (unsigned long long)cr.files,
 		       (unsigned long long)cr.symlinks, (unsigned long long)cr.specials, (unsigned long long)cr.blocks,

@@ -5,6 +5,11 @@
  * region; all other blocks are compressed and appended to the packed data
  * behind the file's pointer table.
  *
+ * The work runs in batches bounded by a memory budget: read a batch of
+ * blocks, compress it on every thread, then place it.  Placing is strictly
+ * sequential, so the image does not depend on the number of threads or on
+ * their timing.
+ *
  * Pointer choice for a packed block: a classic pointer (the block's end)
  * when the block starts where the kernel expects the next block to start,
  * which is right after the previous one.  After an XIP block that place is
@@ -12,12 +17,17 @@
  * aligned start; compressed blocks carry a 16-bit length).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 #define SEQ_BUF (1024 * 1024)
+#define DEFAULT_BUDGET (32u << 20)
+#define MAX_THREADS 256
 
 /* A buffered writer for the packed data, which grows strictly forward. */
 struct seqw {
@@ -83,14 +93,39 @@ static int seqw_patch(struct seqw *w, uint64_t off, const uint8_t *data, size_t 
 	return 0;
 }
 
+/* One block on its way from the source file to the image. */
+struct job {
+	struct node *n;
+	uint32_t idx, len;
+	uint8_t kind;
+	bool hole;            /* all zero, stored as a hole (-z) */
+	uint8_t *in, *out;
+	size_t clen;          /* 0: compression failed */
+};
+
 struct writer {
 	struct build *b;
 	struct seqw seq;
-	struct compressor *comp;
-	uint8_t *in, *out;
 	size_t outcap;
-	uint8_t *table;       /* pointer table being filled */
 	bool used_ext;        /* a flagged pointer was written */
+
+	/* the batch */
+	struct job *jobs;
+	size_t njobs, cap;
+	uint8_t *inbuf, *outbuf;
+	atomic_size_t next_job;
+	unsigned nthreads;
+	struct compressor *comps[MAX_THREADS];
+
+	/* reading: the file being read and where */
+	size_t read_node;     /* index into b->order */
+	uint32_t read_block;
+	struct src_reader src;
+	char *src_path;
+
+	/* placing: the file being placed */
+	uint8_t *table;
+	uint64_t table_off, next, xip_pos;
 };
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -101,179 +136,290 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-/*
- * Store one packed block.  *next is where the kernel will look for the next
- * block behind a classic pointer; returns the pointer.
- */
-static int put_packed(struct writer *w, const struct node *n, uint32_t idx, uint32_t len, uint64_t *next,
-		      uint32_t *ptr)
+static bool needs_data(const struct node *n)
+{
+	return node_has_data(n) && !n->data_owner;
+}
+
+/* ---- reading ---- */
+
+static int read_batch(struct writer *w)
+{
+	struct build *b = w->b;
+	uint32_t bs = b->opts->blksize;
+
+	w->njobs = 0;
+	while (w->njobs < w->cap && w->read_node < b->nnodes) {
+		struct node *n = b->order[w->read_node];
+		uint32_t nblocks;
+		struct job *j;
+		int err;
+
+		if (!needs_data(n)) {
+			w->read_node++;
+			continue;
+		}
+		nblocks = node_nblocks(n, bs);
+		if (w->read_block == 0 && S_ISREG(n->mode)) {
+			err = src_open(&w->src, b, n, &w->src_path);
+			if (err)
+				return err;
+		}
+		j = &w->jobs[w->njobs];
+		j->n = n;
+		j->idx = w->read_block;
+		j->len = (uint32_t)(n->size - (uint64_t)j->idx * bs < bs ? n->size - (uint64_t)j->idx * bs : bs);
+		j->kind = n->blocks ? n->blocks[j->idx] : BLK_PACKED;
+		j->in = w->inbuf + w->njobs * (size_t)bs;
+		j->out = w->outbuf + w->njobs * w->outcap;
+		j->clen = 0;
+		if (S_ISLNK(n->mode)) {
+			memcpy(j->in, n->link_target + (uint64_t)j->idx * bs, j->len);
+		} else {
+			ssize_t got = src_read_block(&w->src, j->in, j->len);
+			if (got < 0)
+				return (int)got;
+		}
+		j->hole = j->kind == BLK_PACKED && b->opts->holes && all_zero(j->in, j->len);
+		b->stats->bytes_in += j->len;
+		w->njobs++;
+
+		if (++w->read_block == nblocks) {
+			if (S_ISREG(n->mode)) {
+				err = src_finish(&w->src);
+				free(w->src_path);
+				w->src_path = NULL;
+				if (err)
+					return err;
+			}
+			w->read_block = 0;
+			w->read_node++;
+		}
+	}
+	return 0;
+}
+
+/* ---- compressing ---- */
+
+struct worker {
+	struct writer *w;
+	struct compressor *comp;
+};
+
+static void *compress_jobs(void *arg)
+{
+	struct worker *k = arg;
+	struct writer *w = k->w;
+
+	for (;;) {
+		size_t i = atomic_fetch_add(&w->next_job, 1);
+		struct job *j;
+
+		if (i >= w->njobs)
+			break;
+		j = &w->jobs[i];
+		if (j->kind == BLK_PACKED && !j->hole)
+			j->clen = cr_compress(k->comp, j->in, j->len, j->out, w->outcap);
+	}
+	return NULL;
+}
+
+static int compress_batch(struct writer *w)
+{
+	struct worker workers[MAX_THREADS];
+	pthread_t tids[MAX_THREADS];
+	unsigned started = 0;
+
+	atomic_store(&w->next_job, 0);
+	for (unsigned t = 0; t < w->nthreads; t++)
+		workers[t] = (struct worker){ w, w->comps[t] };
+	/* the calling thread is worker 0 */
+	for (unsigned t = 1; t < w->nthreads && w->njobs > t; t++) {
+		if (pthread_create(&tids[t], NULL, compress_jobs, &workers[t]))
+			break;
+		started = t;
+	}
+	compress_jobs(&workers[0]);
+	for (unsigned t = 1; t <= started; t++)
+		pthread_join(tids[t], NULL);
+	return 0;
+}
+
+/* ---- placing ---- */
+
+static int start_file(struct writer *w, struct node *n)
+{
+	struct build *b = w->b;
+	uint32_t nblocks = node_nblocks(n, b->opts->blksize);
+	int err = seqw_align4(&w->seq);
+
+	if (err)
+		return err;
+	w->table_off = seqw_pos(&w->seq);
+	if (w->table_off >= CRAMFS_OFFSET_LIMIT) {
+		cr_err(b->log, "%s: data would start at byte %llu; cramfs data must start below 256 MiB "
+		       "(image too big)", n->path, (unsigned long long)w->table_off);
+		return -EFBIG;
+	}
+	n->offset = w->table_off;
+	w->next = w->table_off + (uint64_t)nblocks * 4;
+	w->xip_pos = n->xip_start;
+	return seqw_put(&w->seq, NULL, (size_t)nblocks * 4);
+}
+
+/* A packed block: returns its pointer in *ptr. */
+static int place_packed(struct writer *w, struct job *j, uint32_t *ptr)
 {
 	const struct cramfs_build_options *o = w->b->opts;
-	uint32_t bs = o->blksize, nblocks = node_nblocks(n, bs);
-	bool last = idx == nblocks - 1;
+	uint32_t bs = o->blksize, nblocks = node_nblocks(j->n, bs);
+	bool last = j->idx == nblocks - 1;
 	/* the kernel reads a last direct raw block as size % PAGE bytes: 0 for a page-multiple file */
-	bool direct_raw_ok = !(last && n->size % bs == 0) || o->xip_direct_last_page;
+	bool direct_raw_ok = !(last && j->n->size % bs == 0) || o->xip_direct_last_page;
 	uint64_t pos = seqw_pos(&w->seq);
-	size_t clen;
 	bool raw;
 	int err;
 
-	if (o->holes && all_zero(w->in, len)) {
-		*ptr = cramfs_blkptr_classic((uint32_t)*next, false);
-		w->b->stats->blocks++;
+	if (j->hole) {
+		*ptr = cramfs_blkptr_classic((uint32_t)w->next, false);
 		return 0;
 	}
-	clen = cr_compress(w->comp, w->in, len, w->out, w->outcap);
-	if (!clen) {
-		cr_err(w->b->log, "%s: block %u: compression failed", n->path, idx);
+	if (!j->clen) {
+		cr_err(w->b->log, "%s: block %u: compression failed", j->n->path, j->idx);
 		return -EIO;
 	}
-	raw = o->raw_if_larger && clen >= len;
+	raw = o->raw_if_larger && j->clen >= j->len;
 
-	if (*next == pos) {
+	if (w->next == pos) {
 		/* classic: the block follows the previous one */
-		err = raw ? seqw_put(&w->seq, w->in, len) : seqw_put(&w->seq, w->out, clen);
-		*next = seqw_pos(&w->seq);
-		*ptr = cramfs_blkptr_classic((uint32_t)*next, raw);
+		err = raw ? seqw_put(&w->seq, j->in, j->len) : seqw_put(&w->seq, j->out, j->clen);
+		w->next = seqw_pos(&w->seq);
+		*ptr = cramfs_blkptr_classic((uint32_t)w->next, raw);
 	} else {
-		if (clen > CRAMFS_DIRECT_LEN_MAX)
+		if (j->clen > CRAMFS_DIRECT_LEN_MAX)
 			raw = true;   /* only at 64 KiB blocks: the 16-bit length cannot hold it */
 		else if (raw && !direct_raw_ok)
 			raw = false;  /* compressed is larger here, but read correctly */
 		if (raw && !direct_raw_ok) {
 			/* the plan keeps this case out of here (xip.c); refuse to write a block the kernel misreads */
 			cr_err(w->b->log, "%s: block %u: cannot store the last block raw behind a direct pointer",
-			       n->path, idx);
+			       j->n->path, j->idx);
 			return -EINVAL;
 		}
 		err = seqw_align4(&w->seq);
 		pos = seqw_pos(&w->seq);
 		if (!err && raw) {
-			err = seqw_put(&w->seq, w->in, len);
-			*next = pos + bs;
+			err = seqw_put(&w->seq, j->in, j->len);
+			w->next = pos + bs;
 		} else if (!err) {
 			uint8_t l[2];
-			cramfs_put16(l, (uint16_t)clen, o->endian);
+			cramfs_put16(l, (uint16_t)j->clen, o->endian);
 			err = seqw_put(&w->seq, l, 2);
 			if (!err)
-				err = seqw_put(&w->seq, w->out, clen);
-			*next = pos + 2 + clen;
+				err = seqw_put(&w->seq, j->out, j->clen);
+			w->next = pos + 2 + j->clen;
 		}
 		*ptr = cramfs_blkptr_direct((uint32_t)pos, raw);
 		w->used_ext = true;
 	}
 	if (raw)
 		w->used_ext = true;
-	w->b->stats->blocks++;
 	return err;
 }
 
-static int write_file(struct writer *w, struct node *n)
+/* An XIP block: into its slot in the region. */
+static int place_xip(struct writer *w, struct job *j, uint32_t *ptr)
 {
 	struct build *b = w->b;
-	uint32_t bs = b->opts->blksize, nblocks = node_nblocks(n, bs);
-	uint64_t table_off, next, xip_pos = n->xip_start;
-	struct src_reader r = { .fd = -1 };
-	char *path = NULL;
+	uint32_t bs = b->opts->blksize;
+	uint64_t slot = w->xip_pos;
+	/* the slot's tail beyond len stays zero: the file is zero-filled as it grows */
+	int err = cr_pwrite_all(b->outfd, j->in, j->len, slot);
+
+	w->xip_pos += b->opts->xip == CRAMFS_XIP_NOMMU && j->len < bs ? align_up(j->len, 8) : bs;
+	if (j->kind == BLK_XIP) {
+		*ptr = cramfs_blkptr_direct((uint32_t)slot, true);
+		w->next = slot + bs;
+		b->stats->xip_pages++;
+	} else {
+		w->next = slot + j->len;
+		*ptr = cramfs_blkptr_classic((uint32_t)w->next, true);
+	}
+	w->used_ext = true;
+	return err;
+}
+
+static int place_batch(struct writer *w)
+{
+	struct build *b = w->b;
+	uint32_t bs = b->opts->blksize;
 	int err = 0;
 
-	err = seqw_align4(&w->seq);
-	if (err)
-		return err;
-	table_off = seqw_pos(&w->seq);
-	if (table_off >= CRAMFS_OFFSET_LIMIT) {
-		cr_err(b->log, "%s: data would start at byte %llu; cramfs data must start below 256 MiB "
-		       "(image too big)", n->path, (unsigned long long)table_off);
-		return -EFBIG;
-	}
-	n->offset = table_off;
-	err = seqw_put(&w->seq, NULL, (size_t)nblocks * 4);
-	if (err)
-		return err;
-	next = table_off + (uint64_t)nblocks * 4;
+	for (size_t i = 0; i < w->njobs && !err; i++) {
+		struct job *j = &w->jobs[i];
+		uint32_t nblocks = node_nblocks(j->n, bs), ptr = 0;
 
-	if (S_ISREG(n->mode)) {
-		err = src_open(&r, b, n, &path);
-		if (err)
-			goto out;
-	}
-	for (uint32_t i = 0; i < nblocks && !err; i++) {
-		uint32_t len = (uint32_t)(n->size - (uint64_t)i * bs < bs ? n->size - (uint64_t)i * bs : bs);
-		enum block_kind kind = n->blocks ? n->blocks[i] : BLK_PACKED;
-		uint32_t ptr = 0;
-
-		if (S_ISLNK(n->mode)) {
-			memcpy(w->in, n->link_target + (uint64_t)i * bs, len);
-		} else {
-			ssize_t got = src_read_block(&r, w->in, len);
-			if (got < 0) {
-				err = (int)got;
-				break;
-			}
-		}
-		b->stats->bytes_in += len;
-
-		if (kind == BLK_PACKED) {
-			err = put_packed(w, n, i, len, &next, &ptr);
-		} else {
-			uint64_t slot = xip_pos;
-			bool direct = kind == BLK_XIP;
-
-			/* the slot's tail beyond len stays zero: the file is zero-filled as it grows */
-			err = cr_pwrite_all(b->outfd, w->in, len, slot);
-			xip_pos += b->opts->xip == CRAMFS_XIP_NOMMU && len < bs ? align_up(len, 8) : bs;
-			if (direct) {
-				ptr = cramfs_blkptr_direct((uint32_t)slot, true);
-				next = slot + bs;
-				b->stats->xip_pages++;
-			} else {
-				next = slot + len;
-				ptr = cramfs_blkptr_classic((uint32_t)next, true);
-			}
-			w->used_ext = true;
-			b->stats->blocks++;
-		}
-		cramfs_put32(w->table + (size_t)i * 4, ptr, b->opts->endian);
-	}
-	if (S_ISREG(n->mode)) {
+		if (j->idx == 0)
+			err = start_file(w, j->n);
 		if (!err)
-			err = src_finish(&r);
-		else
-			src_close(&r);
+			err = j->kind == BLK_PACKED ? place_packed(w, j, &ptr) : place_xip(w, j, &ptr);
+		if (err)
+			break;
+		b->stats->blocks++;
+		cramfs_put32(w->table + (size_t)j->idx * 4, ptr, b->opts->endian);
+		if (j->idx == nblocks - 1) {
+			err = seqw_patch(&w->seq, w->table_off, w->table, (size_t)nblocks * 4);
+			if (j->n->xip_blocks)
+				b->stats->xip_files++;
+		}
 	}
-	if (!err)
-		err = seqw_patch(&w->seq, table_off, w->table, (size_t)nblocks * 4);
-	if (!err && n->xip_blocks)
-		b->stats->xip_files++;
-out:
-	free(path);
 	return err;
+}
+
+static unsigned thread_count(const struct cramfs_build_options *o)
+{
+	long n = o->threads ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
 int cr_write_data(struct build *b)
 {
-	uint32_t bs = b->opts->blksize;
-	uint32_t max_blocks = (CRAMFS_SIZE_MAX + bs) / bs;
+	const struct cramfs_build_options *o = b->opts;
+	uint32_t bs = o->blksize, max_blocks = (CRAMFS_SIZE_MAX + bs) / bs;
+	size_t budget = o->memory_budget ? o->memory_budget : DEFAULT_BUDGET;
 	struct writer w = { .b = b };
 	int err = -ENOMEM;
 
+	w.outcap = cr_compress_bound(bs);
+	/* input and output of every block in flight come out of the budget */
+	w.cap = budget / (bs + w.outcap);
+	if (w.cap < 1)
+		w.cap = 1;
+	w.nthreads = thread_count(o);
 	w.seq.fd = b->outfd;
 	w.seq.base = b->data_off;
 	w.seq.buf = malloc(SEQ_BUF);
-	w.in = malloc(bs);
-	w.outcap = cr_compress_bound(bs);
-	w.out = malloc(w.outcap);
+	w.jobs = calloc(w.cap, sizeof(*w.jobs));
+	w.inbuf = malloc(w.cap * (size_t)bs);
+	w.outbuf = malloc(w.cap * w.outcap);
 	w.table = malloc((size_t)max_blocks * 4);
-	w.comp = cr_compressor_new(b->opts->level);
-	if (!w.seq.buf || !w.in || !w.out || !w.table || !w.comp)
+	w.src.fd = -1;
+	if (!w.seq.buf || !w.jobs || !w.inbuf || !w.outbuf || !w.table)
 		goto out;
+	for (unsigned t = 0; t < w.nthreads; t++)
+		if (!(w.comps[t] = cr_compressor_new(o->level)))
+			goto out;
 
 	err = 0;
-	for (size_t i = 0; i < b->nnodes && !err; i++) {
-		struct node *n = b->order[i];
-		if (node_has_data(n) && !n->data_owner)
-			err = write_file(&w, n);
+	while (!err && w.read_node < b->nnodes) {
+		err = read_batch(&w);
+		if (!err && w.njobs)
+			err = compress_batch(&w);
+		if (!err)
+			err = place_batch(&w);
 	}
+	src_close(&w.src);
+	free(w.src_path);
 	/* shared data: owners come first in tree order, so their offsets are known */
 	for (size_t i = 0; i < b->nnodes; i++) {
 		struct node *n = b->order[i];
@@ -288,10 +434,12 @@ int cr_write_data(struct build *b)
 	if (w.used_ext)
 		b->flags |= CRAMFS_FLAG_EXT_BLOCK_POINTERS;
 out:
-	cr_compressor_free(w.comp);
+	for (unsigned t = 0; t < w.nthreads; t++)
+		cr_compressor_free(w.comps[t]);
 	free(w.seq.buf);
-	free(w.in);
-	free(w.out);
+	free(w.jobs);
+	free(w.inbuf);
+	free(w.outbuf);
 	free(w.table);
 	return err;
 }

@@ -56,9 +56,12 @@ static void __attribute__((noreturn)) help(void)
 	       "  -z, --holes              store all-zero blocks as holes\n"
 	       "  -x, --raw-blocks         store a block uncompressed when compressing does not shrink it\n"
 	       "  -l, --level=N            compression level, 1 to %d (default %d)\n"
+	       "      --best               the highest compression level, for release images\n"
+	       "  -j, --jobs=N             compress on N threads (default: one per online CPU);\n"
+	       "                           the image is the same for any N\n"
 	       "  -E, --errors             make data-losing conversions (uid, gid, device numbers) errors\n"
 	       "  -s, --sort               accepted for compatibility; entries are always sorted\n"
-	       "  -v, --verbose            say more; twice for every file\n"
+	       "  -v, --verbose            a summary at the end; twice for notes on single files\n"
 	       "\n"
 	       "Execute in place:\n"
 	       "  -X, --execute-in-place   store the read-only segments of ELF files uncompressed and\n"
@@ -196,7 +199,7 @@ static int check_paths(const char *srcdir, const char *outfile)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST };
+	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST, OPT_BEST };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "endianness", required_argument, NULL, 'N' },
@@ -209,6 +212,8 @@ int main(int argc, char **argv)
 		{ "holes", no_argument, NULL, 'z' },
 		{ "raw-blocks", no_argument, NULL, 'x' },
 		{ "level", required_argument, NULL, 'l' },
+		{ "best", no_argument, NULL, OPT_BEST },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "errors", no_argument, NULL, 'E' },
 		{ "sort", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -231,7 +236,7 @@ int main(int argc, char **argv)
 
 	cramfs_build_options_init(&o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxl:EsvXhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxl:j:EsvXhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.blksize = (uint32_t)parse_number(optarg, "block size", UINT32_MAX);
@@ -277,6 +282,14 @@ int main(int argc, char **argv)
 			o.level = (int)parse_number(optarg, "compression level", (unsigned long)cramfs_max_level());
 			if (!o.level)
 				usage_error("compression level must be 1 to %d", cramfs_max_level());
+			break;
+		case OPT_BEST:
+			o.level = cramfs_max_level();
+			break;
+		case 'j':
+			o.threads = (unsigned)parse_number(optarg, "thread count", 256);
+			if (!o.threads)
+				usage_error("thread count must be 1 to 256");
 			break;
 		case 'E':
 			o.warnings_fatal = true;

@@ -54,7 +54,9 @@ struct cramfs_build_options {
 	bool holes;                     /* store all-zero blocks as holes (-z) */
 	bool raw_if_larger;             /* store a block raw when compressing does not shrink it (-x) */
 	bool warnings_fatal;            /* data-losing conversions are errors (-E) */
-	int level;                      /* compression level, 0: the backend's default */
+	int level;                      /* compression level, 1 .. cramfs_max_level() */
+	unsigned threads;               /* compressing threads; 0: one per online CPU */
+	size_t memory_budget;           /* bytes of file data in flight; 0: the default (32 MiB) */
 
 	/* execute in place */
 	enum cramfs_xip_mode xip;
