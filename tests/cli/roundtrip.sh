@@ -27,6 +27,12 @@ ls -U "$TMP/fwd" | head -3 >"$TMP/o1"; ls -U "$TMP/rev" | head -3 >"$TMP/o2"
 cmp -s "$TMP/o1" "$TMP/o2" && echo "readdir gives the same order for both trees on this filesystem"
 if "$MKCRAMFS" "$TMP/fwd" "$TMP/fwd.img" && "$MKCRAMFS" "$TMP/rev" "$TMP/rev.img"; then pass "not: building fwd/rev failed"; else fail "building fwd/rev failed"; fi
 if cmp "$TMP/fwd.img" "$TMP/rev.img"; then pass "not: the same tree in another readdir order gave other bytes"; else fail "the same tree in another readdir order gave other bytes"; fi
+# the thread count does not matter either
+for j in 1 3 8; do
+	"$MKCRAMFS" -X -j $j "$TMP/tree" "$TMP/j$j.img" 2>/dev/null || fail "mkcramfs -j $j failed"
+done
+expect "-j 1 and -j 3 give the same bytes" cmp "$TMP/j1.img" "$TMP/j3.img"
+expect "-j 1 and -j 8 give the same bytes" cmp "$TMP/j1.img" "$TMP/j8.img"
 # and the same build twice
 "$MKCRAMFS" -X "$TMP/tree" "$TMP/again1.img" 2>/dev/null; "$MKCRAMFS" -X "$TMP/tree" "$TMP/again2.img" 2>/dev/null
 if cmp "$TMP/again1.img" "$TMP/again2.img"; then pass "not: two builds of the same tree differ"; else fail "two builds of the same tree differ"; fi
