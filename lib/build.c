@@ -12,6 +12,8 @@ void cramfs_build_options_init(struct cramfs_build_options *o)
 	o->blksize = 4096;
 	o->endian = cramfs_host_endian();
 	o->level = CRAMFS_DEFAULT_LEVEL;
+	o->force_uid = -1;
+	o->force_gid = -1;
 	o->log.max_level = CRAMFS_WARNING;
 }
 

@@ -39,6 +39,7 @@ struct node {
 	uint32_t namelen;
 	char *path;                 /* path inside the image: "/" or "/a/b" */
 	struct node *parent;
+	bool synthetic;             /* made by the device table: nothing to read from the source */
 
 	uint32_t mode, uid, gid;
 	uint64_t size;              /* regular files: st_size; symlinks: target length */
@@ -108,6 +109,9 @@ int cr_write_data(struct build *b);
 int cr_finalize(struct build *b);
 void cr_tree_free(struct node *root);
 int cr_add_warning(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cr_devtable_apply(struct build *b);
+/* Extended attributes, file capabilities and ACLs of a source entry, which cramfs cannot store. */
+int cr_note_lost_metadata(struct build *b, const struct node *n, const char *src);
 
 /* Source file path for a node (srcdir + path); malloc'd. */
 char *cr_source_path(const struct build *b, const struct node *n);

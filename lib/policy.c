@@ -84,7 +84,16 @@ int cr_policy(struct build *b)
 	}
 
 	for (size_t i = 0; i < b->nnodes; i++) {
-		err = check_node(b, b->order[i], &errors);
+		struct node *n = b->order[i];
+
+		/* ownership overrides come before the limits: they may make an owner fit */
+		if (b->opts->all_root)
+			n->uid = n->gid = 0;
+		if (b->opts->force_uid >= 0)
+			n->uid = (uint32_t)b->opts->force_uid;
+		if (b->opts->force_gid >= 0)
+			n->gid = (uint32_t)b->opts->force_gid;
+		err = check_node(b, n, &errors);
 		if (err)
 			return err;
 	}
@@ -96,8 +105,8 @@ int cr_policy(struct build *b)
 	if (b->nwarnings && b->opts->warnings_fatal) {
 		for (size_t i = 0; i < b->nwarnings; i++)
 			cr_err(b->log, "%s", b->warnings[i]);
-		cr_err(b->log, "%zu data-losing %s and -E is set; no image written", b->nwarnings,
-		       b->nwarnings == 1 ? "conversion" : "conversions");
+		cr_err(b->log, "%zu %s would lose data and -E is set; no image written", b->nwarnings,
+		       b->nwarnings == 1 ? "entry" : "entries");
 		return -ERANGE;
 	}
 	return 0;

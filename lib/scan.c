@@ -129,6 +129,13 @@ static int scan_dir(struct build *b, struct node *dir, const char *src)
 			break;
 		}
 		n->namelen = (uint32_t)strlen(n->name);
+		if (cr_patterns_match(b->opts->exclude_patterns, n->path)) {
+			cr_dbg(b->log, "%s: excluded", n->path);
+			dir->nkids--;
+			free(child_src);
+			cr_tree_free(n);
+			continue;
+		}
 		if (lstat(child_src, &st) < 0) {
 			err = -errno;
 			cr_err(b->log, "%s: cannot stat: %s", child_src, strerror(errno));
@@ -136,6 +143,8 @@ static int scan_dir(struct build *b, struct node *dir, const char *src)
 			break;
 		}
 		err = fill_from_stat(b, n, child_src, &st);
+		if (!err)
+			err = cr_note_lost_metadata(b, n, child_src);
 		if (!err && S_ISDIR(st.st_mode))
 			err = scan_dir(b, n, child_src);
 		free(child_src);
@@ -187,7 +196,11 @@ int cr_scan(struct build *b)
 	}
 	err = fill_from_stat(b, root, b->srcdir, &st);
 	if (!err)
+		err = cr_note_lost_metadata(b, root, b->srcdir);
+	if (!err)
 		err = scan_dir(b, root, b->srcdir);
+	if (!err)
+		err = cr_devtable_apply(b);
 	if (err)
 		return err;
 

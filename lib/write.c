@@ -123,6 +123,8 @@ struct writer {
 	struct src_reader src;
 	char *src_path;
 
+	struct cramfs_progress progress;
+
 	/* placing: the file being placed */
 	uint8_t *table;
 	uint64_t table_off, next, xip_pos;
@@ -156,6 +158,16 @@ static int read_batch(struct writer *w)
 		int err;
 
 		if (!needs_data(n)) {
+			/* an empty file is still read: it must be readable, and still empty */
+			if (S_ISREG(n->mode) && !n->size && !n->synthetic) {
+				err = src_open(&w->src, b, n, &w->src_path);
+				if (!err)
+					err = src_finish(&w->src);
+				free(w->src_path);
+				w->src_path = NULL;
+				if (err)
+					return err;
+			}
 			w->read_node++;
 			continue;
 		}
@@ -366,7 +378,9 @@ static int place_batch(struct writer *w)
 			break;
 		b->stats->blocks++;
 		cramfs_put32(w->table + (size_t)j->idx * 4, ptr, b->opts->endian);
+		w->progress.bytes_done += j->len;
 		if (j->idx == nblocks - 1) {
+			w->progress.files_done++;
 			err = seqw_patch(&w->seq, w->table_off, w->table, (size_t)nblocks * 4);
 			if (j->n->xip_blocks)
 				b->stats->xip_files++;
@@ -410,6 +424,12 @@ int cr_write_data(struct build *b)
 		if (!(w.comps[t] = cr_compressor_new(o->level)))
 			goto out;
 
+	for (size_t i = 0; i < b->nnodes; i++) {
+		if (needs_data(b->order[i])) {
+			w.progress.files_total++;
+			w.progress.bytes_total += b->order[i]->size;
+		}
+	}
 	err = 0;
 	while (!err && w.read_node < b->nnodes) {
 		err = read_batch(&w);
@@ -417,6 +437,8 @@ int cr_write_data(struct build *b)
 			err = compress_batch(&w);
 		if (!err)
 			err = place_batch(&w);
+		if (!err && o->progress)
+			o->progress(o->progress_ctx, &w.progress);
 	}
 	src_close(&w.src);
 	free(w.src_path);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cramfs/cramfs.h"
@@ -59,9 +60,19 @@ static void __attribute__((noreturn)) help(void)
 	       "      --best               the highest compression level, for release images\n"
 	       "  -j, --jobs=N             compress on N threads (default: one per online CPU);\n"
 	       "                           the image is the same for any N\n"
-	       "  -E, --errors             make data-losing conversions (uid, gid, device numbers) errors\n"
+	       "  -E, --errors             make data-losing conversions errors: uid, gid, device\n"
+	       "                           numbers, extended attributes (capabilities, ACLs)\n"
 	       "  -s, --sort               accepted for compatibility; entries are always sorted\n"
 	       "  -v, --verbose            a summary at the end; twice for notes on single files\n"
+	       "\n"
+	       "Contents and ownership:\n"
+	       "  -D, --device-table=FILE  add device nodes, directories, modes and owners from a\n"
+	       "                           makedevs table (name type mode uid gid major minor start inc count)\n"
+	       "  -q, --all-root, --squash\n"
+	       "                           every entry owned by root (0:0)\n"
+	       "      --force-uid=UID      every entry owned by user UID\n"
+	       "      --force-gid=GID      every entry owned by group GID\n"
+	       "      --exclude=PATTERN    leave out entries matching PATTERN, with everything below them\n"
 	       "\n"
 	       "Execute in place:\n"
 	       "  -X, --execute-in-place   store the read-only segments of ELF files uncompressed and\n"
@@ -91,6 +102,39 @@ static void log_line(void *ctx, enum cramfs_level level, const char *text)
 		fprintf(stderr, "%s: warning: %s\n", prog, text);
 	else
 		fprintf(stderr, "%s\n", text);
+}
+
+struct progress_state {
+	struct timespec start, last;
+	bool shown;
+};
+static struct progress_state progress_state;
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* A progress line on a terminal, at most five times a second. */
+static void show_progress(void *ctx, const struct cramfs_progress *p)
+{
+	struct progress_state *st = ctx;
+	double elapsed;
+
+	if (!st->start.tv_sec)
+		clock_gettime(CLOCK_MONOTONIC, &st->start);
+	if (st->shown && seconds_since(&st->last) < 0.2 && p->files_done < p->files_total)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &st->last);
+	elapsed = seconds_since(&st->start);
+	fprintf(stderr, "\r%s: %llu/%llu files, %.1f/%.1f MiB, %.1f MiB/s ", prog,
+		(unsigned long long)p->files_done, (unsigned long long)p->files_total,
+		(double)p->bytes_done / 1048576.0, (double)p->bytes_total / 1048576.0,
+		elapsed > 0 ? (double)p->bytes_done / 1048576.0 / elapsed : 0.0);
+	st->shown = true;
 }
 
 static void on_signal(int sig)
@@ -199,7 +243,8 @@ static int check_paths(const char *srcdir, const char *outfile)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST, OPT_BEST };
+	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST, OPT_BEST, OPT_UID, OPT_GID,
+	       OPT_EXCLUDE };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "endianness", required_argument, NULL, 'N' },
@@ -217,6 +262,12 @@ int main(int argc, char **argv)
 		{ "errors", no_argument, NULL, 'E' },
 		{ "sort", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "device-table", required_argument, NULL, 'D' },
+		{ "all-root", no_argument, NULL, 'q' },
+		{ "squash", no_argument, NULL, 'q' },
+		{ "force-uid", required_argument, NULL, OPT_UID },
+		{ "force-gid", required_argument, NULL, OPT_GID },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "execute-in-place", no_argument, NULL, 'X' },
 		{ "xip", required_argument, NULL, OPT_XIP },
 		{ "xip-from", required_argument, NULL, OPT_XIP_FROM },
@@ -230,13 +281,14 @@ int main(int argc, char **argv)
 	struct cramfs_build_options o;
 	struct cramfs_build_stats stats;
 	struct cramfs_output out;
-	struct strlist xip = { 0 }, no_xip = { 0 };
+	sigset_t fatal, old_mask;
+	struct strlist xip = { 0 }, no_xip = { 0 }, excludes = { 0 };
 	bool want_xip = false, nommu = false;
 	int verbose = 0, c, err;
 
 	cramfs_build_options_init(&o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxl:j:EsvXhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxl:j:D:qEsvXhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.blksize = (uint32_t)parse_number(optarg, "block size", UINT32_MAX);
@@ -291,6 +343,21 @@ int main(int argc, char **argv)
 			if (!o.threads)
 				usage_error("thread count must be 1 to 256");
 			break;
+		case 'D':
+			o.device_table = optarg;
+			break;
+		case 'q':
+			o.all_root = true;
+			break;
+		case OPT_UID:
+			o.force_uid = (int64_t)parse_number(optarg, "uid", UINT32_MAX);
+			break;
+		case OPT_GID:
+			o.force_gid = (int64_t)parse_number(optarg, "gid", UINT32_MAX);
+			break;
+		case OPT_EXCLUDE:
+			strlist_add(&excludes, optarg);
+			break;
 		case 'E':
 			o.warnings_fatal = true;
 			break;
@@ -342,22 +409,39 @@ int main(int argc, char **argv)
 		o.xip = nommu ? CRAMFS_XIP_NOMMU : CRAMFS_XIP_MMU;
 	o.xip_patterns = xip.v;
 	o.no_xip_patterns = no_xip.v;
+	o.exclude_patterns = excludes.v;
+	if (isatty(STDERR_FILENO)) {
+		o.progress = show_progress;
+		o.progress_ctx = &progress_state;
+	}
 	o.log.fn = log_line;
 	o.log.max_level = verbose >= 2 ? CRAMFS_DEBUG : verbose ? CRAMFS_INFO : CRAMFS_WARNING;
 
 	if (check_paths(argv[optind], argv[optind + 1]))
 		return EXIT_ERROR;
+	/* from the temporary file's creation to its rename, a signal must remove it */
+	sigemptyset(&fatal);
+	sigaddset(&fatal, SIGINT);
+	sigaddset(&fatal, SIGTERM);
+	sigaddset(&fatal, SIGHUP);
+	sigprocmask(SIG_BLOCK, &fatal, &old_mask);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	err = cramfs_output_open(&out, argv[optind + 1]);
 	if (err) {
 		fprintf(stderr, "%s: %s: cannot create: %s\n", prog, argv[optind + 1], strerror(-err));
 		return EXIT_ERROR;
 	}
 	tmp_to_remove = out.tmp_path;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
 	err = cramfs_build(argv[optind], out.fd, &o, &stats);
+	if (progress_state.shown)
+		fputc('\n', stderr);
+	/* commit and abort free the path: a signal from here on finds nothing to remove */
+	sigprocmask(SIG_BLOCK, &fatal, NULL);
+	tmp_to_remove = NULL;
 	if (!err) {
 		err = cramfs_output_commit(&out);
 		if (err)
@@ -369,11 +453,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: out of memory\n", prog);
 		cramfs_output_abort(&out);
 	}
-	tmp_to_remove = NULL;
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (err)
 		return EXIT_ERROR;
 
-	if (verbose) {
+	if (verbose || isatty(STDERR_FILENO)) {
 		fprintf(stderr, "%s: %llu entries, %llu bytes in, image %llu bytes (%.1f%%), %llu blocks\n", prog,
 			(unsigned long long)stats.files, (unsigned long long)stats.bytes_in,
 			(unsigned long long)stats.image_size,
@@ -381,6 +465,9 @@ int main(int argc, char **argv)
 			(unsigned long long)stats.blocks);
 		fprintf(stderr, "%s: %llu files share data with another (%llu bytes)\n", prog,
 			(unsigned long long)stats.dedupe_files, (unsigned long long)stats.dedupe_bytes);
+		if (stats.lost_metadata)
+			fprintf(stderr, "%s: %llu entries lost extended attributes (listed above)\n", prog,
+				(unsigned long long)stats.lost_metadata);
 		if (o.xip != CRAMFS_XIP_OFF)
 			fprintf(stderr, "%s: XIP: %llu files, %llu pages of %u bytes direct, %llu padding bytes\n",
 				prog, (unsigned long long)stats.xip_files, (unsigned long long)stats.xip_pages,

@@ -44,6 +44,11 @@ enum cramfs_xip_mode {
 	CRAMFS_XIP_NOMMU,   /* runs aligned to 8 bytes: enough for no-MMU kernels */
 };
 
+struct cramfs_progress {
+	uint64_t files_done, files_total;   /* files and symlinks with data */
+	uint64_t bytes_done, bytes_total;   /* their bytes */
+};
+
 struct cramfs_build_options {
 	uint32_t blksize;               /* 4096, 16384 or 65536: the target kernel's PAGE_SIZE */
 	enum cramfs_endian endian;
@@ -58,11 +63,21 @@ struct cramfs_build_options {
 	unsigned threads;               /* compressing threads; 0: one per online CPU */
 	size_t memory_budget;           /* bytes of file data in flight; 0: the default (32 MiB) */
 
+	/* the tree as the target should see it */
+	const char *device_table;       /* makedevs table: nodes, directories, modes, owners (-D) */
+	const char *const *exclude_patterns; /* entries left out, with everything below them */
+	bool all_root;                  /* every entry owned by 0:0 (-q, --all-root) */
+	int64_t force_uid, force_gid;   /* -1: keep; else every entry gets this owner */
+
 	/* execute in place */
 	enum cramfs_xip_mode xip;
 	bool xip_direct_last_page;      /* the target kernel has the last-page read fix */
 	const char *const *xip_patterns;    /* whole files to store XIP (NULL-terminated) */
 	const char *const *no_xip_patterns; /* files never stored XIP (NULL-terminated) */
+
+	/* called from the writing thread after each batch of blocks */
+	void (*progress)(void *ctx, const struct cramfs_progress *p);
+	void *progress_ctx;
 
 	struct cramfs_log log;
 };
@@ -77,6 +92,7 @@ struct cramfs_build_stats {
 	uint64_t dedupe_files;          /* files that share another file's data */
 	uint64_t dedupe_bytes;          /* their bytes */
 	uint64_t warnings;              /* data-losing conversions */
+	uint64_t lost_metadata;         /* entries with extended attributes cramfs cannot store */
 	uint64_t xip_files;
 	uint64_t xip_pages;             /* pages stored behind direct uncompressed pointers */
 	uint64_t padding_bytes;         /* bytes no pointer or entry refers to */

@@ -1,0 +1,138 @@
+#!/bin/sh
+# Building a root filesystem as the embedded build systems do: device tables, ownership
+# options, excludes, metadata cramfs cannot store, and an unprivileged build under fakeroot.
+. "$SRCDIR/tests/cli/common.sh"
+need_env MKCRAMFS CRAMFSCK SRCDIR
+need_cmd python3 fakeroot
+setup_tmp
+
+# a listing of an image: "type mode uid:gid size path", from cramfsck -v
+listing() { "$CRAMFSCK" -v "$1" | awk 'NF == 5 && $1 ~ /^(dir|file|symlink|char|block|fifo|socket)$/'; }
+has_line() { grep -qx "$2" "$1"; }
+
+mkdir -p "$TMP/t/bin" "$TMP/t/etc" "$TMP/t/skip/deep" "$TMP/t/logs"
+echo data >"$TMP/t/bin/tool"
+echo conf >"$TMP/t/etc/conf"
+echo x >"$TMP/t/skip/deep/x"
+echo log >"$TMP/t/logs/a.log"
+echo keep >"$TMP/t/logs/keep.txt"
+chmod -R u=rwX,go=rX "$TMP/t"
+
+# ---- device table: good lines ----
+cat >"$TMP/good.tab" <<'TAB'
+# name          type mode uid gid major minor start inc count
+/dev             d   755  0   0   -     -     -     -   -
+/dev/console     c   600  0   0   5     1     -     -   -
+/dev/null        c   666  0   0   1     3     -     -   -
+/dev/ttyS        c   660  0   5   4     64    0     1   4
+/dev/mtdblock    b   640  0   6   31    0     0     1   2
+/dev/initctl     p   600  0   0   -     -     -     -   -
+
+/var/lib/a/b/c   d   700  1000 100 -    -     -     -   -
+/bin/tool        f   4755 0   0   -     -     -     -   -
+TAB
+CASE="device table"
+expect_exit 0 "$MKCRAMFS" -D "$TMP/good.tab" "$TMP/t" "$TMP/dt.img"
+listing "$TMP/dt.img" >"$TMP/dt.list"
+for want in "char 0600 0:0 1281 /dev/console" "char 0666 0:0 259 /dev/null" \
+	"char 0660 0:5 1088 /dev/ttyS0" "char 0660 0:5 1091 /dev/ttyS3" \
+	"block 0640 0:6 7936 /dev/mtdblock0" "block 0640 0:6 7937 /dev/mtdblock1" \
+	"fifo 0600 0:0 0 /dev/initctl" "dir 0700 1000:100 0 /var/lib/a/b/c" "dir 0755 0:0 16 /var/lib/a" \
+	"file 4755 0:0 5 /bin/tool"; do
+	expect "image has: $want" has_line "$TMP/dt.list" "$(echo "$want" | awk '{printf "%-7s %s %5s:%-3s %9s  %s", $1, $2, substr($3, 1, index($3, ":") - 1), substr($3, index($3, ":") + 1), $4, $5}')"
+done
+expect "no /dev/ttyS4 (count 4 from 0)" sh -c "! grep -q ' /dev/ttyS4$' '$TMP/dt.list'"
+expect "the image checks clean" "$CRAMFSCK" "$TMP/dt.img"
+
+# ---- device table: bad lines name the file and line ----
+bad() {
+	printf '# a comment\n/dev d 755 0 0 - - - - -\n%s\n' "$1" >"$TMP/bad.tab"
+	expect_exit 8 "$MKCRAMFS" -D "$TMP/bad.tab" "$TMP/t" "$TMP/bad.img"
+	expect_stderr_contains "$TMP/bad.tab:3: $2"
+	expect "no image for: $1" test ! -e "$TMP/bad.img"
+}
+CASE="device table errors"
+bad "/dev/x c 600 0 0 1" "6 fields"
+bad "/dev/x q 600 0 0 1 1 - - -" "type 'q' is not one of d f p c b"
+bad "/dev/x c 6x0 0 0 1 1 - - -" "mode '6x0' is not a octal number"
+bad "/dev/x c 600 root 0 1 1 - - -" "uid 'root' is not a decimal number"
+bad "/dev/x c 600 0 0 - 1 - - -" "a device needs its major number"
+bad "/dev/x c 600 0 0 1 1 0 1 0" "count 0 makes nothing"
+bad "/nothing/here f 644 0 0 - - - - -" "/nothing/here: no such file in the tree"
+bad "/bin/tool d 755 0 0 - - - - -" "/bin/tool exists and is not of type d"
+bad "/bin/tool/x c 600 0 0 1 1 - - -" "/bin/tool is not a directory"
+bad "/dev/x c 17777 0 0 1 1 - - -" "mode 17777 has bits beyond 07777"
+expect_exit 8 "$MKCRAMFS" -D "$TMP/missing.tab" "$TMP/t" "$TMP/bad.img"
+expect_stderr_contains "missing.tab: cannot open device table"
+
+# ---- ownership ----
+CASE="ownership"
+expect_exit 0 "$MKCRAMFS" --force-uid=1234 --force-gid=56 "$TMP/t" "$TMP/own.img"
+expect "every entry 1234:56" sh -c "! '$CRAMFSCK' -v '$TMP/own.img' | awk 'NF == 5 && \$1 ~ /^(dir|file)\$/ {print \$3}' | grep -vx '1234:56'"
+expect_exit 0 "$MKCRAMFS" -D "$TMP/good.tab" -q "$TMP/t" "$TMP/root.img"
+expect "-q: every entry 0:0, device table owners too" sh -c "! '$CRAMFSCK' -v '$TMP/root.img' | awk 'NF == 5 && \$1 ~ /^(dir|file|char|block|fifo)\$/ {print \$3}' | grep -vx '0:0'"
+expect_exit 0 "$MKCRAMFS" --all-root -D "$TMP/good.tab" "$TMP/t" "$TMP/root2.img"
+expect "--all-root is -q" cmp "$TMP/root.img" "$TMP/root2.img"
+expect_exit 0 "$MKCRAMFS" --force-uid=70000 "$TMP/t" "$TMP/big.img"
+expect_stderr_contains "uid 70000 stored as 4464"
+expect_exit 8 "$MKCRAMFS" -E --force-gid=300 "$TMP/t" "$TMP/big2.img"
+
+# ---- excludes ----
+CASE="excludes"
+chmod 000 "$TMP/t/skip"   # excluded entries are not even read
+expect_exit 0 "$MKCRAMFS" --exclude=/skip --exclude='*.log' "$TMP/t" "$TMP/ex.img"
+chmod 755 "$TMP/t/skip"
+listing "$TMP/ex.img" >"$TMP/ex.list"
+expect "/skip left out" sh -c "! grep -q ' /skip' '$TMP/ex.list'"
+expect "*.log left out" sh -c "! grep -q 'a.log' '$TMP/ex.list'"
+expect "other files kept" grep -q ' /logs/keep.txt$' "$TMP/ex.list"
+
+# ---- metadata cramfs cannot store ----
+CASE="extended attributes"
+mkdir "$TMP/x"
+cp /bin/true "$TMP/x/ping"
+mkdir "$TMP/x/shared"
+echo plain >"$TMP/x/plain"
+if setcap cap_net_raw+ep "$TMP/x/ping" 2>"$TMP/setcap.err"; then
+	expect_exit 0 "$MKCRAMFS" "$TMP/x" "$TMP/x.img"
+	expect_stderr_contains "/ping: not stored, cramfs has no extended attributes: file capabilities cap_net_raw=ep"
+	expect_exit 8 "$MKCRAMFS" -E "$TMP/x" "$TMP/x2.img"
+	expect_stderr_contains "/ping: not stored"
+	expect "-E: no image" test ! -e "$TMP/x2.img"
+else
+	fail "setcap on $TMP failed ($(cat "$TMP/setcap.err")): file capabilities cannot be tested here"
+fi
+if setfacl -m u:1000:rwx "$TMP/x/shared" && setfacl -d -m g:100:rx "$TMP/x/shared"; then
+	expect_exit 0 "$MKCRAMFS" "$TMP/x" "$TMP/x.img"
+	expect_stderr_contains "/shared: not stored, cramfs has no extended attributes: access ACL u::rwx,u:1000:rwx,g::r-x,m::rwx,o::r-x; default ACL u::rwx,g::r-x,g:100:r-x,m::r-x,o::r-x"
+else
+	fail "setfacl failed: ACLs cannot be tested here"
+fi
+if setfattr -n user.note -v hello "$TMP/x/plain" 2>/dev/null; then
+	expect_exit 0 "$MKCRAMFS" "$TMP/x" "$TMP/x.img"
+	expect_stderr_contains "/plain: not stored, cramfs has no extended attributes: user.note"
+else
+	fail "setfattr user.note failed: user xattrs cannot be tested on this filesystem"
+fi
+
+# ---- an unprivileged build under fakeroot ----
+CASE="fakeroot"
+if [ "$(id -u)" -eq 0 ]; then
+	need_cmd setpriv
+	chmod 755 "$TMP"   # the unprivileged user reads the tree and writes below u/
+	mkdir "$TMP/u" && chmod 777 "$TMP/u"
+	as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$TMP/u" TMPDIR="$TMP/u" "$@"; }
+else
+	mkdir "$TMP/u"
+	as_user() { "$@"; }
+fi
+expect "unprivileged: example rootfs and image made under fakeroot" as_user fakeroot sh -c \
+	"sh '$SRCDIR/tests/lib/mkexample.sh' '$TMP/u/root' >/dev/null && '$MKCRAMFS' '$TMP/u/root' '$TMP/u/img'"
+listing "$TMP/u/img" >"$TMP/u.list"
+expect "device node from fakeroot in the image" grep -q '^char .* 0:0  *1281  /dev/console$' "$TMP/u.list"
+expect "root-owned files from fakeroot" grep -q '^file .* 0:0 .* /bin/busybox$' "$TMP/u.list"
+expect "the fifo from fakeroot" grep -q '^fifo .* /usr/share/example/fifo$' "$TMP/u.list"
+expect "unprivileged: -D table in place of fakeroot" as_user "$MKCRAMFS" -q -D "$TMP/good.tab" "$TMP/t" "$TMP/u/dt.img"
+listing "$TMP/u/dt.img" >"$TMP/u2.list"
+expect "device table node from an unprivileged build" grep -q '/dev/console$' "$TMP/u2.list"
+finish
