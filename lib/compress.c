@@ -39,11 +39,6 @@ int cramfs_max_level(void)
 #endif
 }
 
-const char *cramfs_version(void)
-{
-	return PACKAGE_VERSION;
-}
-
 struct compressor *cr_compressor_new(int level)
 {
 	struct compressor *c = calloc(1, sizeof(*c));

@@ -5,24 +5,28 @@
 #    independent reading of the ELF files), keeps unreferenced bytes under 0.05% of the image,
 #    extracts exactly, and is the same bytes when built again.
 . "$SRCDIR/tests/cli/common.sh"
-need mmdebstrap fsck.cramfs python3
-[ "$(id -u)" -eq 0 ] || fail "needs root: the Debian rootfs is made with mmdebstrap as root and holds root-only files"
+need_env MKCRAMFS CRAMFSCK SRCDIR
+need_cmd mmdebstrap fsck.cramfs python3
+[ "$(id -u)" -eq 0 ] || die "needs root: the Debian rootfs is made with mmdebstrap as root and holds root-only files"
+setup_tmp
 
-mb=$(sh "$SRCDIR/tests/lib/minbase.sh") || fail "could not build the minbase rootfs"
-cmp_tree() { python3 "$SRCDIR/tests/lib/treecmp.py" "$mb" "$1" >"$T/diff" || { head -20 "$T/diff"; fail "$2"; }; }
+mb=$(sh "$SRCDIR/tests/lib/minbase.sh") || die "could not build the minbase rootfs"
+same_tree() { python3 "$SRCDIR/tests/lib/treecmp.py" "$mb" "$1"; }
 
-"$MKCRAMFS" "$mb" "$T/plain.img" || fail "mkcramfs failed on minbase"
-fsck.cramfs --extract="$T/ul" "$T/plain.img" >/dev/null || fail "fsck.cramfs rejected our minbase image"
-cmp_tree "$T/ul" "fsck.cramfs extracted another tree"
-rm -rf "$T/ul"
-"$CRAMFSCK" -x "$T/ours" "$T/plain.img" || fail "cramfsck failed on our minbase image"
-cmp_tree "$T/ours" "cramfsck extracted another tree"
-rm -rf "$T/ours" "$T/plain.img"
+CASE="default image"
+expect "mkcramfs" "$MKCRAMFS" "$mb" "$TMP/plain.img"
+expect "fsck.cramfs --extract accepts it" fsck.cramfs --extract="$TMP/ul" "$TMP/plain.img"
+expect "fsck.cramfs extracts the exact tree" same_tree "$TMP/ul"
+rm -rf "$TMP/ul"
+expect "cramfsck -x" "$CRAMFSCK" -x "$TMP/ours" "$TMP/plain.img"
+expect "cramfsck extracts the exact tree" same_tree "$TMP/ours"
+rm -rf "$TMP/ours" "$TMP/plain.img"
 
-"$MKCRAMFS" -X "$mb" "$T/xip.img" || fail "mkcramfs -X failed on minbase"
-"$CRAMFSCK" --xip --json "$T/xip.img" >"$T/xip.json" || fail "cramfsck --xip failed"
-python3 "$SRCDIR/tests/lib/elfpages.py" "$mb" "$T/xip.json" || fail "direct pages differ from the ELF files"
-python3 - "$T/xip.json" <<'PY' || fail "XIP totals out of bounds"
+CASE="-X image"
+expect "mkcramfs -X" "$MKCRAMFS" -X "$mb" "$TMP/xip.img"
+"$CRAMFSCK" --xip --json "$TMP/xip.img" >"$TMP/xip.json" || fail "cramfsck --xip failed"
+expect "direct pages match the ELF files" python3 "$SRCDIR/tests/lib/elfpages.py" "$mb" "$TMP/xip.json"
+expect "totals in bounds" python3 - "$TMP/xip.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 t = r['totals']
@@ -33,8 +37,9 @@ assert t['run_pages'] >= 15000, 'too few direct pages for a minbase rootfs'
 assert share < 0.0005, 'unreferenced bytes over 0.05% of the image'
 assert t['read_bug_files'] == 0, 'a file would hit the kernel last-page read bug'
 PY
-"$CRAMFSCK" -x "$T/xip" "$T/xip.img" || fail "cramfsck -x failed on the XIP image"
-cmp_tree "$T/xip" "the XIP image extracted another tree"
-"$MKCRAMFS" -X "$mb" "$T/xip2.img" || fail "second mkcramfs -X failed"
-cmp "$T/xip.img" "$T/xip2.img" || fail "two -X builds of minbase differ"
+expect "cramfsck -x on the XIP image" "$CRAMFSCK" -x "$TMP/xip" "$TMP/xip.img"
+expect "the XIP image extracts the exact tree" same_tree "$TMP/xip"
+rm -rf "$TMP/xip"
+expect "mkcramfs -X -j 1" "$MKCRAMFS" -X -j 1 "$mb" "$TMP/xip2.img"
+expect "the same bytes again, on one thread" cmp "$TMP/xip.img" "$TMP/xip2.img"
 finish
