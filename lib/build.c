@@ -53,6 +53,8 @@ int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_option
 	if (!err)
 		err = cr_dedupe(&b);
 	if (!err)
+		err = cr_block_census(&b);
+	if (!err)
 		err = cr_layout(&b);
 	if (!err)
 		err = cr_write_data(&b);
@@ -68,6 +70,7 @@ int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_option
 	for (size_t i = 0; i < b.nwarnings; i++)
 		free(b.warnings[i]);
 	free(b.warnings);
+	cr_blocktab_free(b.shared);
 	free(b.order);
 	cr_tree_free(b.root);
 	return err;

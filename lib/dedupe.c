@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Pass 4, dedupe: files with identical contents and an identical block
- * plan share one data area.  Linear in the number of files: only files
+ * Pass 4, dedupe: files with identical contents, an identical block plan
+ * and identical metadata share one data area.  Metadata matters because
+ * the kernel numbers a file's inode by its data offset: files that share
+ * data are one inode to it, and would all show one file's mode and owner.  Linear in the number of files: only files
  * whose size is shared are hashed, a hash table groups equal
  * (size, hash, plan), and a byte comparison confirms every match.  The
  * first file in tree order owns the data, so the result does not depend
@@ -69,6 +71,18 @@ static uint64_t plan_key(const struct node *n, uint32_t blksize)
 	if (!n->blocks)
 		return 0;
 	return cr_hash64(1, n->blocks, node_nblocks(n, blksize));
+}
+
+/* What the kernel keeps per inode, as stored (after truncation to the field widths). */
+static bool same_inode_fields(const struct node *a, const struct node *b)
+{
+	return a->mode == b->mode && (a->uid & CRAMFS_UID_MAX) == (b->uid & CRAMFS_UID_MAX) &&
+	       (a->gid & CRAMFS_GID_MAX) == (b->gid & CRAMFS_GID_MAX);
+}
+
+static uint64_t inode_key(const struct node *n)
+{
+	return (uint64_t)n->mode << 32 | (n->uid & CRAMFS_UID_MAX) << 8 | (n->gid & CRAMFS_GID_MAX);
 }
 
 static bool same_plan(const struct node *a, const struct node *b, uint32_t blksize)
@@ -181,13 +195,12 @@ int cr_dedupe(struct build *b)
 			h = cr_hash64(0, n->link_target, n->size);
 		else if ((err = hash_file(b, n, bx, &h)))
 			break;
-		key = mix_key(mix_key(skey, h), plan_key(n, bs));
+		key = mix_key(mix_key(mix_key(skey, h), plan_key(n, bs)), inode_key(n));
 		for (struct entry *e = groups.slots[key & groups.mask]; e; e = e->next) {
 			struct node *o = e->node;
 			bool same;
 
-			if (e->key != key || o->size != n->size || S_ISLNK(o->mode) != S_ISLNK(n->mode) ||
-			    !same_plan(o, n, bs))
+			if (e->key != key || o->size != n->size || !same_inode_fields(o, n) || !same_plan(o, n, bs))
 				continue;
 			err = same_content(b, o, n, bx, by, &same);
 			if (err)

@@ -95,6 +95,7 @@ struct build {
 	uint64_t data_end;
 	uint64_t image_size;
 	uint32_t flags;
+	struct blocktab *shared;    /* blockshare.c: blocks met more than once */
 
 	struct cramfs_build_stats *stats;
 };
@@ -104,6 +105,7 @@ int cr_scan(struct build *b);
 int cr_policy(struct build *b);
 int cr_xip_plan(struct build *b);
 int cr_dedupe(struct build *b);
+int cr_block_census(struct build *b);
 int cr_layout(struct build *b);
 int cr_write_data(struct build *b);
 int cr_finalize(struct build *b);
@@ -147,6 +149,21 @@ size_t cr_compress(struct compressor *c, const uint8_t *in, size_t inlen, uint8_
 /* Inflate a complete zlib stream; returns output length, or -1 if the stream is bad. */
 long cr_decompress(const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap);
 size_t cr_compress_bound(size_t inlen);
+
+/* ---- blockshare.c: identical blocks of different files ---- */
+
+struct shared_block {
+	uint64_t key;               /* content hash */
+	uint32_t len;               /* uncompressed bytes */
+	uint32_t count;             /* how many blocks have this content */
+	uint64_t stored_off;        /* where the first was stored, behind a direct pointer; 0: not yet */
+	uint32_t stored_len;        /* bytes stored there: compressed (after a 2-byte length) or raw */
+	bool raw;
+};
+
+bool cr_sharing(const struct build *b);
+struct shared_block *cr_shared_lookup(struct build *b, const uint8_t *data, uint32_t len);
+void cr_blocktab_free(struct blocktab *t);
 
 /* ---- hash.c ---- */
 

@@ -76,6 +76,23 @@ static int seqw_align4(struct seqw *w)
 	return seqw_put(w, NULL, (size_t)(align_up(seqw_pos(w), 4) - seqw_pos(w)));
 }
 
+/* Read back bytes already put, wherever they are by now. */
+static int seqw_read(struct seqw *w, uint64_t off, uint8_t *data, size_t n)
+{
+	if (off < w->base) {
+		size_t k = off + n <= w->base ? n : (size_t)(w->base - off), got;
+		int err = cr_pread_all(w->fd, data, k, off, &got);
+		if (err || got != k)
+			return err ? err : -EIO;
+		off += k;
+		data += k;
+		n -= k;
+	}
+	if (n)
+		memcpy(data, w->buf + (off - w->base), n);
+	return 0;
+}
+
 /* Overwrite bytes already put (a pointer table), wherever they are by now. */
 static int seqw_patch(struct seqw *w, uint64_t off, const uint8_t *data, size_t n)
 {
@@ -124,6 +141,7 @@ struct writer {
 	char *src_path;
 
 	struct cramfs_progress progress;
+	uint8_t *cmp;          /* a stored block read back, to confirm a shared one */
 
 	/* placing: the file being placed */
 	uint8_t *table;
@@ -279,6 +297,32 @@ static int start_file(struct writer *w, struct node *n)
 	return seqw_put(&w->seq, NULL, (size_t)nblocks * 4);
 }
 
+/*
+ * Point at an earlier copy of this block.  Returns 0 with *ptr set, > 0 if
+ * the stored bytes differ (a hash collision) or cannot be used here.
+ */
+static int reuse_shared(struct writer *w, struct job *j, const struct shared_block *s, bool direct_raw_ok,
+			uint32_t *ptr)
+{
+	uint32_t bs = w->b->opts->blksize;
+	const uint8_t *want = s->raw ? j->in : j->out;
+	int err;
+
+	if (s->raw ? !direct_raw_ok || s->stored_len != j->len : s->stored_len != j->clen)
+		return 1;
+	err = seqw_read(&w->seq, s->stored_off + (s->raw ? 0 : 2), w->cmp, s->stored_len);
+	if (err)
+		return err;
+	if (memcmp(w->cmp, want, s->stored_len))
+		return 1;
+	*ptr = cramfs_blkptr_direct((uint32_t)s->stored_off, s->raw);
+	w->next = s->stored_off + (s->raw ? bs : 2 + s->stored_len);
+	w->used_ext = true;
+	w->b->stats->shared_blocks++;
+	w->b->stats->shared_bytes += s->stored_len + (s->raw ? 0 : 2);
+	return 0;
+}
+
 /* A packed block: returns its pointer in *ptr. */
 static int place_packed(struct writer *w, struct job *j, uint32_t *ptr)
 {
@@ -288,6 +332,7 @@ static int place_packed(struct writer *w, struct job *j, uint32_t *ptr)
 	/* the kernel reads a last direct raw block as size % PAGE bytes: 0 for a page-multiple file */
 	bool direct_raw_ok = !(last && j->n->size % bs == 0) || o->xip_direct_last_page;
 	uint64_t pos = seqw_pos(&w->seq);
+	struct shared_block *shared;
 	bool raw;
 	int err;
 
@@ -300,8 +345,16 @@ static int place_packed(struct writer *w, struct job *j, uint32_t *ptr)
 		return -EIO;
 	}
 	raw = o->raw_if_larger && j->clen >= j->len;
+	shared = cr_shared_lookup(w->b, j->in, j->len);
+	if (shared && shared->stored_off) {
+		err = reuse_shared(w, j, shared, direct_raw_ok, ptr);
+		if (err <= 0)
+			return err;
+		/* > 0: not the same bytes after all; store this one */
+		shared = NULL;
+	}
 
-	if (w->next == pos) {
+	if (w->next == pos && !shared) {
 		/* classic: the block follows the previous one */
 		err = raw ? seqw_put(&w->seq, j->in, j->len) : seqw_put(&w->seq, j->out, j->clen);
 		w->next = seqw_pos(&w->seq);
@@ -332,6 +385,12 @@ static int place_packed(struct writer *w, struct job *j, uint32_t *ptr)
 		}
 		*ptr = cramfs_blkptr_direct((uint32_t)pos, raw);
 		w->used_ext = true;
+		if (shared) {
+			/* the first of a repeated content: the others will point here */
+			shared->stored_off = pos;
+			shared->stored_len = raw ? j->len : (uint32_t)j->clen;
+			shared->raw = raw;
+		}
 	}
 	if (raw)
 		w->used_ext = true;
@@ -417,8 +476,9 @@ int cr_write_data(struct build *b)
 	w.inbuf = malloc(w.cap * (size_t)bs);
 	w.outbuf = malloc(w.cap * w.outcap);
 	w.table = malloc((size_t)max_blocks * 4);
+	w.cmp = malloc(w.outcap > bs ? w.outcap : bs);
 	w.src.fd = -1;
-	if (!w.seq.buf || !w.jobs || !w.inbuf || !w.outbuf || !w.table)
+	if (!w.seq.buf || !w.jobs || !w.inbuf || !w.outbuf || !w.table || !w.cmp)
 		goto out;
 	for (unsigned t = 0; t < w.nthreads; t++)
 		if (!(w.comps[t] = cr_compressor_new(o->level)))
@@ -463,5 +523,6 @@ out:
 	free(w.inbuf);
 	free(w.outbuf);
 	free(w.table);
+	free(w.cmp);
 	return err;
 }

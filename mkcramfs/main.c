@@ -56,6 +56,8 @@ static void __attribute__((noreturn)) help(void)
 	       "  -p, --pad                leave 512 zero bytes before the superblock for boot code\n"
 	       "  -z, --holes              store all-zero blocks as holes\n"
 	       "  -x, --raw-blocks         store a block uncompressed when compressing does not shrink it\n"
+	       "  -S, --share-blocks       store identical blocks of different files once (needs Linux\n"
+	       "                           4.15 or later; always on with -X)\n"
 	       "  -l, --level=N            compression level, 1 to %d (default %d)\n"
 	       "      --best               the highest compression level, for release images\n"
 	       "  -j, --jobs=N             compress on N threads (default: one per online CPU);\n"
@@ -256,6 +258,7 @@ int main(int argc, char **argv)
 		{ "pad", no_argument, NULL, 'p' },
 		{ "holes", no_argument, NULL, 'z' },
 		{ "raw-blocks", no_argument, NULL, 'x' },
+		{ "share-blocks", no_argument, NULL, 'S' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "best", no_argument, NULL, OPT_BEST },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -288,7 +291,7 @@ int main(int argc, char **argv)
 
 	cramfs_build_options_init(&o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxl:j:D:qEsvXhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxSl:j:D:qEsvXhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.blksize = (uint32_t)parse_number(optarg, "block size", UINT32_MAX);
@@ -329,6 +332,9 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			o.raw_if_larger = true;
+			break;
+		case 'S':
+			o.share_blocks = true;
 			break;
 		case 'l':
 			o.level = (int)parse_number(optarg, "compression level", (unsigned long)cramfs_max_level());
@@ -465,6 +471,9 @@ int main(int argc, char **argv)
 			(unsigned long long)stats.blocks);
 		fprintf(stderr, "%s: %llu files share data with another (%llu bytes)\n", prog,
 			(unsigned long long)stats.dedupe_files, (unsigned long long)stats.dedupe_bytes);
+		if (stats.shared_blocks)
+			fprintf(stderr, "%s: %llu blocks stored once for several files (%llu bytes saved)\n", prog,
+				(unsigned long long)stats.shared_blocks, (unsigned long long)stats.shared_bytes);
 		if (stats.lost_metadata)
 			fprintf(stderr, "%s: %llu entries lost extended attributes (listed above)\n", prog,
 				(unsigned long long)stats.lost_metadata);

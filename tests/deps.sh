@@ -7,6 +7,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# the kernel rig unpacks Debian's arm64 busybox-static for its arm64 guests
+dpkg --add-architecture arm64
 apt-get update -q
 # build: compiler, autotools, libraries; tests: Check, util-linux's cramfs tools as peers,
 # fakeroot, busybox for the example rootfs, mmdebstrap for a real Debian rootfs,
@@ -16,5 +18,5 @@ apt-get install -y -q --no-install-recommends \
 	zlib1g-dev libdeflate-dev libcap-dev libacl1-dev check \
 	util-linux util-linux-extra fakeroot busybox-static python3 mmdebstrap ca-certificates \
 	file groff-base libcap2-bin acl attr \
-	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils kmod \
+	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils kmod patch \
 	qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross

@@ -36,7 +36,7 @@ struct cramfs_log {
 
 /* ---- building ---- */
 
-#define CRAMFS_DEFAULT_LEVEL 9
+#define CRAMFS_DEFAULT_LEVEL 6
 
 enum cramfs_xip_mode {
 	CRAMFS_XIP_OFF = 0,
@@ -59,6 +59,8 @@ struct cramfs_build_options {
 	bool holes;                     /* store all-zero blocks as holes (-z) */
 	bool raw_if_larger;             /* store a block raw when compressing does not shrink it (-x) */
 	bool warnings_fatal;            /* data-losing conversions are errors (-E) */
+	bool share_blocks;              /* identical blocks of different files stored once, behind
+					   direct pointers (needs Linux >= 4.15; always on with XIP) */
 	int level;                      /* compression level, 1 .. cramfs_max_level() */
 	unsigned threads;               /* compressing threads; 0: one per online CPU */
 	size_t memory_budget;           /* bytes of file data in flight; 0: the default (32 MiB) */
@@ -91,6 +93,8 @@ struct cramfs_build_stats {
 	uint64_t blocks;                /* block pointers written */
 	uint64_t dedupe_files;          /* files that share another file's data */
 	uint64_t dedupe_bytes;          /* their bytes */
+	uint64_t shared_blocks;         /* blocks stored once for several files (share_blocks) */
+	uint64_t shared_bytes;          /* image bytes that saved */
 	uint64_t warnings;              /* data-losing conversions */
 	uint64_t lost_metadata;         /* entries with extended attributes cramfs cannot store */
 	uint64_t xip_files;

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Compare what the guest saw with the manifest and the image checker's predictions.
+
+    compare.py --manifest MANIFEST --report REPORT [--default-mapping none|any]
+               [--label TEXT] [--verbose]
+
+REPORT holds the guest's XIPCHECK lines (run-guest.sh --report).  Fails, with
+one line per file, when:
+  - the guest did not finish or counted failures of its own (tree, read-back,
+    programs);
+  - a regular file of the manifest has no report, or read it back wrong;
+  - the kernel's mapping contradicts itself (pf with Rss > 0, mm with no
+    direct page, Rss not matching the pages that are not direct);
+  - the kernel's mapping differs from the `expect` line for the file (mapping
+    and the exact direct pages), or from --default-mapping when the manifest
+    has no prediction for it (`none` for plain images; `any` skips the check);
+  - a program's mapping differs from an `expectmap` line: KIND pf, mm or page
+    as smaps shows it, or `direct` for every page in flash (pf, or mm with
+    every page's PFN in flash) with Rss 0.
+"""
+import argparse
+import sys
+
+
+def unescape(s):
+    out = bytearray()
+    i = 0
+    b = s.encode()
+    while i < len(b):
+        if b[i:i + 1] == b"%" and i + 2 < len(b):
+            out.append(int(b[i + 1:i + 3], 16))
+            i += 3
+        else:
+            out.append(b[i])
+            i += 1
+    return out.decode(errors="replace")
+
+
+def parse_ranges(text, pages):
+    """'0-3,7' -> set of page indices; '-' -> empty."""
+    got = set()
+    if text in ("-", ""):
+        return got
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            got.update(range(int(a), int(b) + 1))
+        else:
+            got.add(int(part))
+    return got
+
+
+def fmt_ranges(pages):
+    pages = sorted(pages)
+    parts = []
+    i = 0
+    while i < len(pages):
+        j = i
+        while j + 1 < len(pages) and pages[j + 1] == pages[j] + 1:
+            j += 1
+        parts.append(str(pages[i]) if i == j else "%d-%d" % (pages[i], pages[j]))
+        i = j + 1
+    return ",".join(parts) or "-"
+
+
+def parse_kv(words):
+    kv = {}
+    for w in words:
+        if "=" in w:
+            k, v = w.split("=", 1)
+            kv[k] = v
+    return kv
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--manifest", required=True)
+    ap.add_argument("--report", required=True)
+    ap.add_argument("--default-mapping", choices=("none", "any"), default="any")
+    ap.add_argument("--label", default="")
+    ap.add_argument("--verbose", action="store_true", help="also list files that agree")
+    args = ap.parse_args()
+    label = (args.label + ": ") if args.label else ""
+
+    files = {}          # escaped path -> size
+    expect = {}         # escaped path -> (mapping, set of pages, pages)
+    expect_maps = []    # (escaped path, perms, kind) for the programs' mappings
+    run_maps = []       # (run id, escaped path, {key: value}) from the guest
+    with open(args.manifest) as f:
+        for line in f:
+            w = line.split()
+            if not w:
+                continue
+            if w[0] == "entry" and len(w) == 10 and w[1] == "f":
+                files[w[9]] = int(w[5])
+            elif w[0] == "expect" and len(w) == 5:
+                expect[w[1]] = (w[2], parse_ranges(w[3], int(w[4])), int(w[4]))
+            elif w[0] == "expectmap" and len(w) == 4:
+                expect_maps.append((w[1], w[2], w[3]))
+
+    seen = {}
+    done = None
+    page_size = None
+    guest_bad = []
+    with open(args.report, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.startswith("XIPCHECK "):
+                continue
+            body = line[len("XIPCHECK "):]
+            w = body.split(" ")
+            if w[0] == "start":
+                page_size = int(parse_kv(w).get("pagesize", "0")) or None
+            elif w[0] == "done":
+                done = parse_kv(w)
+            elif w[0] == "run-map" and len(w) > 3:
+                run_maps.append((w[1], w[2], parse_kv(w[3:])))
+            elif w[0] == "file" and len(w) > 1:
+                why = body.split(" why=", 1)[1] if " why=" in body else ""
+                kv = parse_kv(body.split(" why=", 1)[0].split(" "))
+                kv["why"] = why
+                seen[w[1]] = kv
+            elif (w[0] in ("entry", "run") and " BAD" in body) or w[0] == "error":
+                guest_bad.append(body)
+
+    problems = []
+    agree = 0
+    if done is None:
+        problems.append("guest never reported done")
+    elif done.get("fail") != "0":
+        problems.append("guest reported pass=%s fail=%s" % (done.get("pass"), done.get("fail")))
+    for b in guest_bad:
+        problems.append("guest: " + b)
+
+    for path in sorted(files):
+        size = files[path]
+        if size == 0:
+            continue
+        name = unescape(path)
+        r = seen.get(path)
+        if r is None:
+            problems.append("%s: no report from the guest" % name)
+            continue
+        bad = []
+        for key in ("read", "mmap", "tail"):
+            if r.get(key) != "ok":
+                bad.append("%s=%s" % (key, r.get(key)))
+        kmap = r.get("map", "?")
+        try:
+            ndirect, pages = (int(x) for x in r.get("direct", "0/0").split("/"))
+        except ValueError:
+            ndirect, pages = -1, -1
+        direct = parse_ranges(r.get("directpages", "-"), pages)
+        rss = int(r.get("rss", "0"))
+        # the kernel's own view must hang together
+        if kmap == "all" and (rss != 0 or ndirect != pages):
+            bad.append("pf mapping with rss=%d kB direct=%d/%d" % (rss, ndirect, pages))
+        if kmap == "partial":
+            if ndirect == 0:
+                bad.append("mm mapping without any direct page")
+            if page_size and rss * 1024 != (pages - ndirect) * page_size:
+                bad.append("rss=%d kB but %d of %d pages are not direct" % (rss, pages - ndirect, pages))
+        if kmap == "none" and ndirect != 0:
+            bad.append("ordinary mapping with %d pages inside the flash" % ndirect)
+        kernel_says = "%s(%s/%d)" % (kmap, fmt_ranges(direct), pages)
+
+        want = expect.get(path)
+        if want is None and args.default_mapping == "none":
+            want = ("none", set(), pages)
+        if want is not None:
+            wmap, wdirect, wpages = want
+            predicted = "%s(%s/%d)" % (wmap, fmt_ranges(wdirect), wpages)
+            if wmap == "all":
+                wdirect = set(range(wpages))
+            if wpages != pages:
+                bad.append("pages: predicted %d, kernel %d" % (wpages, pages))
+            if wmap != kmap or wdirect != direct:
+                bad.append("predicted %s, kernel %s" % (predicted, kernel_says))
+        if bad:
+            why = (" [kernel: %s]" % r["why"]) if r.get("why") else ""
+            problems.append("%s: %s%s" % (name, "; ".join(bad), why))
+        else:
+            agree += 1
+            if args.verbose:
+                print("%sok %s %s rss=%d" % (label, name, kernel_says, rss))
+
+    for path, perms, kind in expect_maps:
+        found = [(rid, kv) for rid, p, kv in run_maps if p == path and kv.get("perms") == perms]
+        if not found:
+            problems.append("%s %s: no program mapped it" % (unescape(path), perms))
+        for rid, kv in found:
+            got = kv.get("kind")
+            try:
+                nd, npages = (int(x) for x in kv.get("direct", "-1/0").split("/"))
+            except ValueError:
+                nd, npages = -1, 0
+            if kind == "direct":
+                # every page from flash: remap_pfn_range, or a mixed map whose
+                # pages all lie in flash (the ELF loader's first segment of a
+                # PIE or library is mapped over the whole image span first)
+                ok = got in ("pf", "mm") and npages > 0 and nd == npages and kv.get("rss") == "0"
+            else:
+                ok = got == kind and (kind != "pf" or kv.get("rss") == "0")
+            if not ok:
+                problems.append("%s %s in run %s: expected %s, kernel %s direct=%s rss=%s kB" % (
+                    unescape(path), perms, rid, kind, got, kv.get("direct"), kv.get("rss")))
+            elif args.verbose:
+                print("%sok run %s %s %s %s rss=%s" % (label, rid, unescape(path), perms, kind, kv.get("rss")))
+
+    for p in problems:
+        print("%sMISMATCH %s" % (label, p))
+    checked = sum(1 for p in files if files[p] > 0)
+    print("%scompare: %d files, %d agree, %d problems" % (label, checked, agree, len(problems)))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
