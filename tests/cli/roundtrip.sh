@@ -10,7 +10,7 @@ setup_tmp
 if sh -c "sh '$SRCDIR/tests/lib/mktree.sh' '$TMP/tree' >/dev/null"; then pass "not: mktree.sh failed"; else fail "mktree.sh failed"; fi
 n=0
 for opts in "" "-N big" "-N little" "-b 16384" "-b 65536 -N big" "-z" "-x" "-p" "-i $SRCDIR/README.md" \
-	"-X" "-X -b 65536" "-X --nommu" "-X --xip=/**" "-X --xip=/** -N big -b 16384" "-l 1" "-z -x -X --xip=*.bin"; do
+	"-X" "-X -b 65536" "-X --nommu" "-X --xip=/**" "-X --xip=/** -N big -b 16384" "-l 1" "-z -x -X --xip=*.bin" "-S" "-S -x -z -N big -b 16384" "--best -S"; do
 	n=$((n + 1))
 	# shellcheck disable=SC2086
 	sh -c "'$MKCRAMFS' $opts '$TMP/tree' '$TMP/$n.img' && '$CRAMFSCK' -x '$TMP/$n.x' '$TMP/$n.img'" \

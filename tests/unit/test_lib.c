@@ -220,6 +220,76 @@ START_TEST(dedupe_shares_data_and_checks_clean)
 }
 END_TEST
 
+START_TEST(dedupe_needs_same_mode_and_owner)
+{
+	uint8_t data[5000];
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+
+	mkdir(path_in("t"), 0755);
+	fill_text(data, sizeof(data));
+	put_file("t/a", data, sizeof(data));
+	put_file("t/b", data, sizeof(data));
+	put_file("t/c", data, sizeof(data));
+	ck_assert_int_eq(chmod(path_in("t/b"), 0755), 0);   /* same bytes, another mode */
+	cramfs_build_options_init(&o);
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	ck_assert_uint_eq(st.dedupe_files, 1);
+	im = open_img(path_in("img"), 0);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	ck_assert_uint_eq(find(im, "/a").ino.offset, find(im, "/c").ino.offset);
+	ck_assert_uint_ne(find(im, "/a").ino.offset, find(im, "/b").ino.offset);
+	cramfs_image_close(im);
+}
+END_TEST
+
+START_TEST(shared_blocks_point_at_one_copy)
+{
+	static uint8_t one[3 * 4096], two[2 * 4096 + 100];
+	uint8_t back[sizeof(one)];
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+	struct found fa, fb;
+
+	mkdir(path_in("t"), 0755);
+	fill_text(one, sizeof(one));
+	fill_random(one + 4096, 4096, 9);            /* a block of its own in the middle */
+	memcpy(two, one + 4096, 4096);               /* the same block, first in another file */
+	fill_random(two + 4096, 4096 + 100, 10);
+	put_file("t/one", one, sizeof(one));
+	put_file("t/two", two, sizeof(two));
+	cramfs_build_options_init(&o);
+	o.share_blocks = true;
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	ck_assert_uint_eq(st.shared_blocks, 1);
+	im = open_img(path_in("img"), 4096);
+	ck_assert_uint_eq(check_problems(im, &r), 0);
+	ck_assert(cramfs_image_info(im)->super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS);
+	fa = find(im, "/one");
+	fb = find(im, "/two");
+	/* both point at one stored copy, in the direct format */
+	ck_assert_uint_eq(ptr_of(im, &fa, 1) & CRAMFS_BLK_FLAGS, CRAMFS_BLK_FLAG_DIRECT_PTR);
+	ck_assert_uint_eq(ptr_of(im, &fa, 1), ptr_of(im, &fb, 0));
+	ck_assert_int_eq(cramfs_image_read(im, &fa.e, back), 0);
+	ck_assert_mem_eq(back, one, sizeof(one));
+	ck_assert_int_eq(cramfs_image_read(im, &fb.e, back), 0);
+	ck_assert_mem_eq(back, two, sizeof(two));
+	cramfs_image_close(im);
+
+	/* without sharing: a classic image, with the block stored twice */
+	o.share_blocks = false;
+	ck_assert_int_eq(build(path_in("t"), path_in("img2"), &o, &st), 0);
+	ck_assert_uint_eq(st.shared_blocks, 0);
+	im = open_img(path_in("img2"), 4096);
+	ck_assert(!(cramfs_image_info(im)->super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS));
+	cramfs_image_close(im);
+}
+END_TEST
+
 START_TEST(xip_layout_and_last_page_workaround)
 {
 	static uint8_t data[4 * 4096];
@@ -449,6 +519,8 @@ int main(void)
 	tcase_add_test(tc, patterns);
 	tcase_add_test(tc, hash_is_stable_and_spreads);
 	tcase_add_test(tc, dedupe_shares_data_and_checks_clean);
+	tcase_add_test(tc, dedupe_needs_same_mode_and_owner);
+	tcase_add_test(tc, shared_blocks_point_at_one_copy);
 	tcase_add_test(tc, xip_layout_and_last_page_workaround);
 	tcase_add_test(tc, elf_pages_direct_rest_packed);
 	tcase_add_test(tc, big_blocks_incompressible_last_block);
