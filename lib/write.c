@@ -120,19 +120,36 @@ struct job {
 	size_t clen;          /* 0: compression failed */
 };
 
+/* A batch of blocks: read together, compressed together, placed in order. */
+struct batch {
+	struct job *jobs;
+	size_t njobs;
+	uint8_t *inbuf, *outbuf;
+	atomic_size_t next_job;
+};
+
+/* Compressing threads: each submitted batch is compressed by all of them. */
+struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work, idle;
+	struct batch *current;
+	uint64_t generation;  /* one per submitted batch */
+	unsigned active;      /* threads still working on the current batch */
+	bool stop;
+	unsigned nthreads, started;
+	pthread_t tids[MAX_THREADS];
+	struct compressor *comps[MAX_THREADS];
+	size_t outcap;
+};
+
 struct writer {
 	struct build *b;
 	struct seqw seq;
 	size_t outcap;
 	bool used_ext;        /* a flagged pointer was written */
-
-	/* the batch */
-	struct job *jobs;
-	size_t njobs, cap;
-	uint8_t *inbuf, *outbuf;
-	atomic_size_t next_job;
-	unsigned nthreads;
-	struct compressor *comps[MAX_THREADS];
+	size_t cap;           /* blocks per batch */
+	struct batch batches[2];
+	struct pool pool;
 
 	/* reading: the file being read and where */
 	size_t read_node;     /* index into b->order */
@@ -163,13 +180,13 @@ static bool needs_data(const struct node *n)
 
 /* ---- reading ---- */
 
-static int read_batch(struct writer *w)
+static int read_batch(struct writer *w, struct batch *bt)
 {
 	struct build *b = w->b;
 	uint32_t bs = b->opts->blksize;
 
-	w->njobs = 0;
-	while (w->njobs < w->cap && w->read_node < b->nnodes) {
+	bt->njobs = 0;
+	while (bt->njobs < w->cap && w->read_node < b->nnodes) {
 		struct node *n = b->order[w->read_node];
 		uint32_t nblocks;
 		struct job *j;
@@ -195,13 +212,13 @@ static int read_batch(struct writer *w)
 			if (err)
 				return err;
 		}
-		j = &w->jobs[w->njobs];
+		j = &bt->jobs[bt->njobs];
 		j->n = n;
 		j->idx = w->read_block;
 		j->len = (uint32_t)(n->size - (uint64_t)j->idx * bs < bs ? n->size - (uint64_t)j->idx * bs : bs);
 		j->kind = n->blocks ? n->blocks[j->idx] : BLK_PACKED;
-		j->in = w->inbuf + w->njobs * (size_t)bs;
-		j->out = w->outbuf + w->njobs * w->outcap;
+		j->in = bt->inbuf + bt->njobs * (size_t)bs;
+		j->out = bt->outbuf + bt->njobs * w->outcap;
 		j->clen = 0;
 		if (S_ISLNK(n->mode)) {
 			memcpy(j->in, n->link_target + (uint64_t)j->idx * bs, j->len);
@@ -212,7 +229,7 @@ static int read_batch(struct writer *w)
 		}
 		j->hole = j->kind == BLK_PACKED && b->opts->holes && all_zero(j->in, j->len);
 		b->stats->bytes_in += j->len;
-		w->njobs++;
+		bt->njobs++;
 
 		if (++w->read_block == nblocks) {
 			if (S_ISREG(n->mode)) {
@@ -231,48 +248,109 @@ static int read_batch(struct writer *w)
 
 /* ---- compressing ---- */
 
-struct worker {
-	struct writer *w;
-	struct compressor *comp;
-};
-
-static void *compress_jobs(void *arg)
+static void compress_jobs(struct batch *bt, struct compressor *comp, size_t outcap)
 {
-	struct worker *k = arg;
-	struct writer *w = k->w;
-
 	for (;;) {
-		size_t i = atomic_fetch_add(&w->next_job, 1);
+		size_t i = atomic_fetch_add(&bt->next_job, 1);
 		struct job *j;
 
-		if (i >= w->njobs)
+		if (i >= bt->njobs)
 			break;
-		j = &w->jobs[i];
+		j = &bt->jobs[i];
 		if (j->kind == BLK_PACKED && !j->hole)
-			j->clen = cr_compress(k->comp, j->in, j->len, j->out, w->outcap);
+			j->clen = cr_compress(comp, j->in, j->len, j->out, outcap);
 	}
-	return NULL;
 }
 
-static int compress_batch(struct writer *w)
-{
-	struct worker workers[MAX_THREADS];
-	pthread_t tids[MAX_THREADS];
-	unsigned started = 0;
+struct worker_arg {
+	struct pool *pool;
+	unsigned index;
+};
 
-	atomic_store(&w->next_job, 0);
-	for (unsigned t = 0; t < w->nthreads; t++)
-		workers[t] = (struct worker){ w, w->comps[t] };
-	/* the calling thread is worker 0 */
-	for (unsigned t = 1; t < w->nthreads && w->njobs > t; t++) {
-		if (pthread_create(&tids[t], NULL, compress_jobs, &workers[t]))
-			break;
-		started = t;
+static void *worker_main(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct pool *p = wa->pool;
+	uint64_t seen = 0;
+
+	for (;;) {
+		struct batch *bt;
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && p->generation == seen)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		seen = p->generation;
+		bt = p->current;
+		pthread_mutex_unlock(&p->lock);
+
+		compress_jobs(bt, p->comps[wa->index], p->outcap);
+
+		pthread_mutex_lock(&p->lock);
+		if (--p->active == 0)
+			pthread_cond_broadcast(&p->idle);
+		pthread_mutex_unlock(&p->lock);
 	}
-	compress_jobs(&workers[0]);
-	for (unsigned t = 1; t <= started; t++)
-		pthread_join(tids[t], NULL);
+}
+
+static struct worker_arg worker_args[MAX_THREADS];
+
+static int pool_start(struct pool *p, unsigned n, int level, size_t outcap)
+{
+	p->nthreads = n;
+	p->outcap = outcap;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->idle, NULL);
+	for (unsigned t = 0; t < n; t++) {
+		p->comps[t] = cr_compressor_new(level);
+		if (!p->comps[t])
+			return -ENOMEM;
+	}
+	for (unsigned t = 0; t < n; t++) {
+		worker_args[t] = (struct worker_arg){ p, t };
+		if (pthread_create(&p->tids[t], NULL, worker_main, &worker_args[t]))
+			return p->started ? 0 : -EAGAIN;   /* fewer threads: slower, same image */
+		p->started++;
+	}
 	return 0;
+}
+
+static void pool_submit(struct pool *p, struct batch *bt)
+{
+	atomic_store(&bt->next_job, 0);
+	pthread_mutex_lock(&p->lock);
+	p->current = bt;
+	p->active = p->started;
+	p->generation++;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_wait(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->active)
+		pthread_cond_wait(&p->idle, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned t = 0; t < p->started; t++)
+		pthread_join(p->tids[t], NULL);
+	for (unsigned t = 0; t < p->nthreads; t++)
+		cr_compressor_free(p->comps[t]);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->idle);
 }
 
 /* ---- placing ---- */
@@ -419,14 +497,14 @@ static int place_xip(struct writer *w, struct job *j, uint32_t *ptr)
 	return err;
 }
 
-static int place_batch(struct writer *w)
+static int place_batch(struct writer *w, struct batch *bt)
 {
 	struct build *b = w->b;
 	uint32_t bs = b->opts->blksize;
 	int err = 0;
 
-	for (size_t i = 0; i < w->njobs && !err; i++) {
-		struct job *j = &w->jobs[i];
+	for (size_t i = 0; i < bt->njobs && !err; i++) {
+		struct job *j = &bt->jobs[i];
 		uint32_t nblocks = node_nblocks(j->n, bs), ptr = 0;
 
 		if (j->idx == 0)
@@ -461,28 +539,33 @@ int cr_write_data(struct build *b)
 	uint32_t bs = o->blksize, max_blocks = (CRAMFS_SIZE_MAX + bs) / bs;
 	size_t budget = o->memory_budget ? o->memory_budget : DEFAULT_BUDGET;
 	struct writer w = { .b = b };
+	struct batch *cur, *next;
 	int err = -ENOMEM;
 
 	w.outcap = cr_compress_bound(bs);
-	/* input and output of every block in flight come out of the budget */
-	w.cap = budget / (bs + w.outcap);
+	/* two batches in flight, input and output of each block out of the budget */
+	w.cap = budget / 2 / (bs + w.outcap);
 	if (w.cap < 1)
 		w.cap = 1;
-	w.nthreads = thread_count(o);
 	w.seq.fd = b->outfd;
 	w.seq.base = b->data_off;
 	w.seq.buf = malloc(SEQ_BUF);
-	w.jobs = calloc(w.cap, sizeof(*w.jobs));
-	w.inbuf = malloc(w.cap * (size_t)bs);
-	w.outbuf = malloc(w.cap * w.outcap);
 	w.table = malloc((size_t)max_blocks * 4);
 	w.cmp = malloc(w.outcap > bs ? w.outcap : bs);
 	w.src.fd = -1;
-	if (!w.seq.buf || !w.jobs || !w.inbuf || !w.outbuf || !w.table || !w.cmp)
+	if (!w.seq.buf || !w.table || !w.cmp)
 		goto out;
-	for (unsigned t = 0; t < w.nthreads; t++)
-		if (!(w.comps[t] = cr_compressor_new(o->level)))
+	for (int k = 0; k < 2; k++) {
+		struct batch *bt = &w.batches[k];
+		bt->jobs = calloc(w.cap, sizeof(*bt->jobs));
+		bt->inbuf = malloc(w.cap * (size_t)bs);
+		bt->outbuf = malloc(w.cap * w.outcap);
+		if (!bt->jobs || !bt->inbuf || !bt->outbuf)
 			goto out;
+	}
+	err = pool_start(&w.pool, thread_count(o), o->level, w.outcap);
+	if (err)
+		goto out_pool;
 
 	for (size_t i = 0; i < b->nnodes; i++) {
 		if (needs_data(b->order[i])) {
@@ -490,15 +573,29 @@ int cr_write_data(struct build *b)
 			w.progress.bytes_total += b->order[i]->size;
 		}
 	}
-	err = 0;
-	while (!err && w.read_node < b->nnodes) {
-		err = read_batch(&w);
-		if (!err && w.njobs)
-			err = compress_batch(&w);
-		if (!err)
-			err = place_batch(&w);
+	/*
+	 * The threads compress one batch while this one reads the next and
+	 * places the one before: reading and placing stay in tree order.
+	 */
+	cur = &w.batches[0];
+	next = &w.batches[1];
+	err = read_batch(&w, cur);
+	if (!err)
+		pool_submit(&w.pool, cur);
+	while (!err && cur->njobs) {
+		err = read_batch(&w, next);
+		pool_wait(&w.pool);
+		if (err)
+			break;
+		if (next->njobs)
+			pool_submit(&w.pool, next);
+		err = place_batch(&w, cur);
 		if (!err && o->progress)
 			o->progress(o->progress_ctx, &w.progress);
+		if (err)
+			pool_wait(&w.pool);
+		cur = next;
+		next = next == &w.batches[0] ? &w.batches[1] : &w.batches[0];
 	}
 	src_close(&w.src);
 	free(w.src_path);
@@ -515,13 +612,15 @@ int cr_write_data(struct build *b)
 	b->data_end = w.seq.base;
 	if (w.used_ext)
 		b->flags |= CRAMFS_FLAG_EXT_BLOCK_POINTERS;
+out_pool:
+	pool_stop(&w.pool);
 out:
-	for (unsigned t = 0; t < w.nthreads; t++)
-		cr_compressor_free(w.comps[t]);
+	for (int k = 0; k < 2; k++) {
+		free(w.batches[k].jobs);
+		free(w.batches[k].inbuf);
+		free(w.batches[k].outbuf);
+	}
 	free(w.seq.buf);
-	free(w.jobs);
-	free(w.inbuf);
-	free(w.outbuf);
 	free(w.table);
 	free(w.cmp);
 	return err;

@@ -17,6 +17,6 @@ apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	zlib1g-dev libdeflate-dev libcap-dev libacl1-dev check \
 	util-linux util-linux-extra fakeroot busybox-static python3 mmdebstrap ca-certificates \
-	file groff-base libcap2-bin acl attr \
+	file groff-base libcap2-bin acl attr squashfs-tools time \
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils kmod patch \
 	qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
