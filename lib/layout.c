@@ -101,5 +101,11 @@ int cr_layout(struct build *b)
 			b->xip_off = 0;
 	}
 	b->data_off = align_up(cur, 4);
+	if (b->xip_size && b->data_off >= CRAMFS_OFFSET_LIMIT) {
+		cr_err(b->log, "image too big: the XIP region (%llu bytes) ends at byte %llu, and block pointer "
+		       "tables after it must start below 256 MiB", (unsigned long long)b->xip_size,
+		       (unsigned long long)b->data_off);
+		return -EFBIG;
+	}
 	return 0;
 }

@@ -283,6 +283,27 @@ refused 8 "$TMP/no-such-insert: cannot stat: No such file or directory" "$OUT" \
 CASE="output directory left clean"
 expect "out/ is empty after all refused runs" [ -z "$(ls -A "$TMP/out")" ]
 
+# ---- an image past the offset limit: pointer tables must start below 256 MiB ----
+
+CASE="image too big"
+mkdir "$TMP/huge" || die "cannot make $TMP/huge"
+# 17 different files of 16 MiB - 1: mostly holes, so cheap to make, but each stored whole
+i=10
+while [ $i -lt 27 ]; do
+	truncate -s 16777215 "$TMP/huge/f$i" && printf '%s' "$i" | dd of="$TMP/huge/f$i" conv=notrunc status=none ||
+		die "cannot make $TMP/huge/f$i"
+	i=$((i + 1))
+done
+# in place, the XIP region alone passes the limit
+refused 8 "image too big: the XIP region (285212672 bytes) ends at byte" "$OUT" \
+	"$MKCRAMFS" -X --xip='/**' "$TMP/huge" "$OUT"
+# 15 files in place (240 MiB), then two of random bytes: the second's table would start past it
+head -c 16777215 /dev/urandom >"$TMP/huge/f25" && head -c 16777215 /dev/urandom >"$TMP/huge/f26" ||
+	die "cannot make random files"
+refused 8 "/f26: data would start at byte 2" "$OUT" \
+	"$MKCRAMFS" -l 1 --xip='/f1?' --xip='/f2[0-4]' "$TMP/huge" "$OUT"
+rm -rf "$TMP/huge"
+
 # ---- disk full: a 1 MiB tmpfs and 3 MiB of incompressible data ----
 
 CASE="disk full"
