@@ -92,14 +92,6 @@ static int count_block(struct blocktab *t, const uint8_t *data, uint32_t len)
 	return 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 int cr_block_census(struct build *b)
 {
 	uint32_t bs = b->opts->blksize;
@@ -126,7 +118,7 @@ int cr_block_census(struct build *b)
 			continue;
 		err = src_open(&r, b, n, &path);
 		for (uint32_t k = 0; !err && k < node_nblocks(n, bs); k++) {
-			uint32_t len = (uint32_t)(n->size - (uint64_t)k * bs < bs ? n->size - (uint64_t)k * bs : bs);
+			uint32_t len = node_block_len(n, k, bs);
 			ssize_t got = src_read_block(&r, buf, len);
 
 			if (got < 0)

@@ -73,6 +73,22 @@ static inline uint32_t node_nblocks(const struct node *n, uint32_t blksize)
 	return (uint32_t)((n->size + blksize - 1) / blksize);
 }
 
+/* Bytes of block i of a file: a full block, or what is left for the last one. */
+static inline uint32_t node_block_len(const struct node *n, uint32_t i, uint32_t blksize)
+{
+	uint64_t left = n->size - (uint64_t)i * blksize;
+
+	return (uint32_t)(left < blksize ? left : blksize);
+}
+
+static inline bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 /* Everything a build carries from pass to pass. */
 struct build {
 	const struct cramfs_build_options *opts;

@@ -165,14 +165,6 @@ struct writer {
 	uint64_t table_off, next, xip_pos;
 };
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static bool needs_data(const struct node *n)
 {
 	return node_has_data(n) && !n->data_owner;
@@ -215,7 +207,7 @@ static int read_batch(struct writer *w, struct batch *bt)
 		j = &bt->jobs[bt->njobs];
 		j->n = n;
 		j->idx = w->read_block;
-		j->len = (uint32_t)(n->size - (uint64_t)j->idx * bs < bs ? n->size - (uint64_t)j->idx * bs : bs);
+		j->len = node_block_len(n, j->idx, bs);
 		j->kind = n->blocks ? n->blocks[j->idx] : BLK_PACKED;
 		j->in = bt->inbuf + bt->njobs * (size_t)bs;
 		j->out = bt->outbuf + bt->njobs * w->outcap;
