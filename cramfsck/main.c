@@ -99,17 +99,51 @@ struct report {
 	uint32_t blksize;
 };
 
-static void json_string(const char *s)
+/* Length of the valid UTF-8 sequence at s, or 0 if there is none. */
+static int utf8_len(const unsigned char *s)
 {
+	unsigned c = s[0], cp;
+	int n;
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	cp = c & (0x3fu >> (n - 1));
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Names are bytes, JSON strings are Unicode: valid UTF-8 goes through as it
+ * is, and every other byte b becomes the lone surrogate U+DC00+b, the
+ * convention Python's os.fsencode() turns back into the original bytes.
+ */
+static void json_string(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
 	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	while (*s) {
+		int n;
+
+		if (*s == '"' || *s == '\\') {
+			printf("\\%c", *s++);
+		} else if (*s < 0x20) {
+			printf("\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			putchar(*s++);
+		} else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, (size_t)n, stdout);
+			s += n;
+		} else {
+			printf("\\udc%02x", *s++);
+		}
 	}
 	putchar('"');
 }
