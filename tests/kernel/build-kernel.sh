@@ -5,8 +5,11 @@
 #
 # TARGET is x86_64, arm64-16k or arm64-64k.  PATCHDIR, when given, holds
 # *.patch files applied in name order with `patch -p1` on a private copy of
-# the source.  Prints the path of the kernel image on stdout; progress and
-# errors go to stderr, the build output to a log file in the cache.
+# the source, and the configuration also gets config/patched.config (trace
+# events, for the cramfs_mmap event of kernel/patches); the stock kernel's
+# configuration does not change.  Prints the path of the kernel image on
+# stdout; progress and errors go to stderr, the build output to a log file
+# in the cache.
 #
 # Cache: ${CRAMFS_TEST_CACHE:-$HOME/.cache/mkcramfs-xip}
 #   src/<pkg>-<version>/   the unpacked linux-source tree, shared by all targets
@@ -45,6 +48,7 @@ if [ -n "$patchdir" ]; then
 	while IFS= read -r -d '' p; do patches+=("$p"); done \
 		< <(find "$patchdir" -maxdepth 1 -name '*.patch' -type f -print0 | LC_ALL=C sort -z)
 	[ ${#patches[@]} -gt 0 ] || die "no *.patch files in '$patchdir'"
+	fragments="$fragments patched.config"
 fi
 
 src_version=$(dpkg-query -W -f='${Version}' "$src_pkg" 2>/dev/null) ||
@@ -124,7 +128,8 @@ fail() {
 tree=$srcdir
 if [ ${#patches[@]} -gt 0 ]; then
 	# A private tree of hard links; every file a patch touches is copied
-	# first so the shared tree is never modified.
+	# first so the shared tree is never modified (only while it is still a
+	# link: a file an earlier patch changed keeps that change).
 	tree=$work/src
 	note "linking a private source tree for ${#patches[@]} patch(es)"
 	cp -al "$srcdir" "$tree"
@@ -132,7 +137,7 @@ if [ ${#patches[@]} -gt 0 ]; then
 		note "applying $(basename "$p")"
 		sed -n -e 's/^+++ [^/]*\/\([^[:space:]]*\).*/\1/p' -e 's/^--- [^/]*\/\([^[:space:]]*\).*/\1/p' "$p" |
 			sort -u | while IFS= read -r f; do
-				if [ -f "$tree/$f" ]; then
+				if [ -f "$tree/$f" ] && [ "$tree/$f" -ef "$srcdir/$f" ]; then
 					cp --remove-destination "$srcdir/$f" "$tree/$f.unlink" && mv "$tree/$f.unlink" "$tree/$f"
 				fi
 			done

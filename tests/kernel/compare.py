@@ -2,13 +2,16 @@
 """Compare what the guest saw with the manifest and the image checker's predictions.
 
     compare.py --manifest MANIFEST --report REPORT [--default-mapping none|any]
-               [--label TEXT] [--verbose]
+               [--trace ignore|require|absent] [--label TEXT] [--verbose]
 
 REPORT holds the guest's XIPCHECK lines (run-guest.sh --report).  Fails, with
 one line per file, when:
   - the guest did not finish or counted failures of its own (tree, read-back,
     programs);
   - a regular file of the manifest has no report, or read it back wrong;
+    with a `knownbug read` line, the file must read back exactly as the
+    stock kernel's last-page bug makes it (read=BAD known=last-page-zeros),
+    and reading it right is a failure;
   - the kernel's mapping contradicts itself (pf with Rss > 0, mm with no
     direct page, Rss not matching the pages that are not direct);
   - the kernel's mapping differs from the `expect` line for the file (mapping
@@ -17,6 +20,18 @@ one line per file, when:
   - a program's mapping differs from an `expectmap` line: KIND pf, mm or page
     as smaps shows it, or `direct` for every page in flash (pf, or mm with
     every page's PFN in flash) with Rss 0.
+  - with --trace require (kernels with the cramfs_mmap trace event, images
+    with extended block pointers mounted from MTD): a file mmap without
+    exactly one event, an event whose pages or direct pages differ from what
+    the guest saw, or whose direct pages and reason differ from the
+    manifest's `expect`/`expectwhy` lines (the image checker's prediction
+    for a whole-file map); and the guest's three probes of the other
+    outcomes: a writable private map must be 0 direct "vma is writable", a
+    map one page past the end 0/1 "beyond file limit", a map one page longer
+    than the file as many direct pages as the whole-file map, with reason
+    "beyond file limit" when that one had none, else the same reason.
+    --trace absent (the same kernels, images whose mmap does not go through
+    the driver's direct path): any event.
 """
 import argparse
 import sys
@@ -77,6 +92,8 @@ def main():
     ap.add_argument("--manifest", required=True)
     ap.add_argument("--report", required=True)
     ap.add_argument("--default-mapping", choices=("none", "any"), default="any")
+    ap.add_argument("--trace", choices=("ignore", "require", "absent"), default="ignore",
+                    help="require the kernel's cramfs_mmap event for every file mmap, or none")
     ap.add_argument("--label", default="")
     ap.add_argument("--verbose", action="store_true", help="also list files that agree")
     args = ap.parse_args()
@@ -85,6 +102,9 @@ def main():
     files = {}          # escaped path -> size
     expect = {}         # escaped path -> (mapping, set of pages, pages)
     expect_maps = []    # (escaped path, perms, kind) for the programs' mappings
+    expect_why = {}     # escaped path -> escaped reason ("none": all direct)
+    known_read = set()  # escaped paths: the stock kernel's last-page read bug
+    known_missing = set()  # escaped paths the stock kernel does not find
     run_maps = []       # (run id, escaped path, {key: value}) from the guest
     with open(args.manifest) as f:
         for line in f:
@@ -97,6 +117,12 @@ def main():
                 expect[w[1]] = (w[2], parse_ranges(w[3], int(w[4])), int(w[4]))
             elif w[0] == "expectmap" and len(w) == 4:
                 expect_maps.append((w[1], w[2], w[3]))
+            elif w[0] == "expectwhy" and len(w) == 3:
+                expect_why[w[1]] = w[2]
+            elif w[0] == "knownbug" and len(w) >= 3 and w[1] == "read":
+                known_read.add(w[2])
+            elif w[0] == "knownbug" and len(w) >= 3 and w[1] == "missing":
+                known_missing.add(w[2])
 
     seen = {}
     done = None
@@ -134,7 +160,7 @@ def main():
 
     for path in sorted(files):
         size = files[path]
-        if size == 0:
+        if size == 0 or path in known_missing:
             continue
         name = unescape(path)
         r = seen.get(path)
@@ -143,7 +169,12 @@ def main():
             continue
         bad = []
         for key in ("read", "mmap", "tail"):
-            if r.get(key) != "ok":
+            if key == "read" and path in known_read:
+                # an expected failure: the stock kernel's last-page bug
+                if r.get("read") != "BAD" or r.get("known") != "last-page-zeros":
+                    bad.append("expected the last-page read bug (read=BAD known=last-page-zeros), "
+                               "got read=%s known=%s" % (r.get("read"), r.get("known", "-")))
+            elif r.get(key) != "ok":
                 bad.append("%s=%s" % (key, r.get(key)))
         kmap = r.get("map", "?")
         try:
@@ -176,6 +207,48 @@ def main():
                 bad.append("pages: predicted %d, kernel %d" % (wpages, pages))
             if wmap != kmap or wdirect != direct:
                 bad.append("predicted %s, kernel %s" % (predicted, kernel_says))
+        if args.trace == "absent" and r.get("trace", "none") != "none":
+            bad.append("trace event where none was expected: %s reason %s" % (
+                r.get("trace"), unescape(r.get("treason", "-"))))
+        if args.trace == "require":
+            tr = r.get("trace", "none")
+            treason = unescape(r.get("treason", "-"))
+            try:
+                tdirect, tpages = (int(x) for x in tr.split("/"))
+            except ValueError:
+                tdirect = tpages = None
+            if tdirect is None:
+                bad.append("trace event: %s (events=%s)" % (tr, r.get("events", "?")))
+            else:
+                if tpages != pages or tdirect != ndirect:
+                    bad.append("trace %d/%d pages, guest saw %d/%d" % (tdirect, tpages, ndirect, pages))
+                if want is not None:
+                    wcount = wpages if wmap == "all" else len(wdirect)
+                    if tdirect != wcount:
+                        bad.append("trace direct=%d, predicted %d" % (tdirect, wcount))
+                if path in expect_why and unescape(expect_why[path]) != treason:
+                    bad.append("trace reason '%s', predicted '%s'" % (treason, unescape(expect_why[path])))
+                # the probes of the other outcomes
+                def probe(key):
+                    v = r.get(key, "none")
+                    try:
+                        counts, reason = v.split(":", 1)
+                        d, p = (int(x) for x in counts.split("/"))
+                        return d, p, unescape(reason)
+                    except ValueError:
+                        return None
+                wanted = {
+                    "twrite": (0, pages, "vma is writable"),
+                    "tpast": (0, 1, "beyond file limit"),
+                    "tlong": (tdirect, pages + 1,
+                              "beyond file limit" if treason == "none" else treason),
+                }
+                for key in ("twrite", "tlong", "tpast"):
+                    got = probe(key)
+                    if got != wanted[key]:
+                        bad.append("probe %s: kernel %s, expected %d/%d:%s" % (
+                            key, r.get(key, "none"), *wanted[key]))
+            kernel_says += " trace=%s reason=%s" % (tr, treason.replace(" ", "_"))
         if bad:
             why = (" [kernel: %s]" % r["why"]) if r.get("why") else ""
             problems.append("%s: %s%s" % (name, "; ".join(bad), why))

@@ -2,7 +2,8 @@
 """Describe a source tree for xipcheck, the guest-side checker.
 
     mkmanifest.py SRCDIR [--xip-json FILE] [--owners check|ignore]
-                  [--run "EXIT ROOT ARGV..."]... > MANIFEST
+                  [--run "EXIT ROOT ARGV..."]... [--expect-map "PATH PERMS KIND"]...
+                  [--known-read-bug] [--known-dirent-bug IMAGE] > MANIFEST
 
 One line per entry, found with lstat, in byte order of the path:
     entry TYPE MODE UID GID SIZE HASH RDEV TARGET PATH
@@ -17,7 +18,27 @@ With --xip-json (the output of `cramfsck --xip --json`), one line per regular
 file with what the image checker predicts for a read-only mmap of it:
     expect PATH MAPPING DIRECT PAGES
 MAPPING is all, partial or none; DIRECT the predicted direct pages as ranges
-(0-3,7) or "-".  The guest ignores these lines; compare.py uses them.
+(0-3,7) or "-".  And when the JSON is cramfsck's, for each of them
+    expectwhy PATH REASON
+the checker's reason for not mapping more pages ("none" when all are direct;
+%XX escaped, so "unsuitable%20block%20layout").  The guest ignores these
+lines; compare.py uses them (against the kernel's cramfs_mmap trace event on
+kernels that have it).
+
+Known bugs of the stock kernel, for an expected failure that the guest
+verifies (and that fails when the kernel does NOT show the bug):
+--known-read-bug (with --xip-json): for every file the checker flags with
+last_page_read_bug (size a multiple of the page size, last block
+DIRECT|UNCOMPRESSED)
+    knownbug read PATH HASH
+HASH being the FNV-1a 64 of the content with its last page zeroed, which is
+what read() returns on a kernel without the last-page fix.
+--known-dirent-bug IMAGE: for every entry of IMAGE that starts less than
+264 bytes (12 + the longest name) before the superblock's size, and for
+everything below such a directory,
+    knownbug missing PATH
+which readdir and lookup do not find on an MTD mount of a kernel without
+the directory-read fix.
 
 --run adds a program for the guest to execute (EXIT is the expected status,
 ROOT a directory to chroot into or "-", ARGV the command).  --expect-map
@@ -31,6 +52,7 @@ import json
 import os
 import shlex
 import stat
+import struct
 import sys
 
 FNV_INIT = 0xCBF29CE484222325
@@ -84,6 +106,54 @@ TYPES = {
 }
 
 
+def dirent_bug_victims(image):
+    """Entries of a cramfs image that an MTD mount without the fix loses."""
+    with open(image, "rb") as f:
+        data = f.read()
+    base = 0
+    for off in (0, 512):
+        for order in ("<", ">"):
+            if len(data) >= off + 76 and struct.unpack_from(order + "I", data, off)[0] == 0x28CD3D45:
+                base, e = off, order
+                break
+        else:
+            continue
+        break
+    else:
+        sys.exit("mkmanifest: %s is not a cramfs image" % image)
+    size = struct.unpack_from(e + "I", data, base + 4)[0]
+    reach = 12 + 252    # what the kernel's readdir and lookup ask for
+
+    def inode(pos):
+        w0, w1, w2 = struct.unpack_from(e + "III", data, pos)
+        if e == "<":
+            mode, isize, namelen, offset = w0 & 0xFFFF, w1 & 0xFFFFFF, w2 & 0x3F, w2 >> 6
+        else:
+            mode, isize = w0 >> 16, w1 >> 8
+            namelen, offset = w2 >> 26, w2 & 0x3FFFFFF
+        return mode, isize, namelen * 4, offset * 4
+
+    victims = []
+
+    def walk_dir(prefix, first, length, lost):
+        pos = first
+        while pos < first + length:
+            mode, isize, namelen, offset = inode(pos)
+            name = data[pos + 12:pos + 12 + namelen].rstrip(b"\0")
+            path = prefix + b"/" + name
+            gone = lost or pos + reach > size
+            if gone:
+                victims.append(path)
+            if stat.S_ISDIR(mode) and offset:
+                walk_dir(path, offset, isize, gone)
+            pos += 12 + namelen
+
+    mode, isize, _, offset = inode(base + 64)
+    if offset:
+        walk_dir(b"", offset, isize, False)
+    return victims
+
+
 def walk(root):
     """Yields (relative path bytes, absolute path) in byte order, root first."""
     root_b = os.fsencode(root)
@@ -113,6 +183,10 @@ def main():
                     help="a program for the guest to run")
     ap.add_argument("--expect-map", action="append", default=[], metavar="'PATH PERMS KIND'",
                     help="how the mappings of a file by those programs must look")
+    ap.add_argument("--known-read-bug", action="store_true",
+                    help="expect the stock kernel's last-page read bug where --xip-json flags it")
+    ap.add_argument("--known-dirent-bug", metavar="IMAGE",
+                    help="expect the stock kernel to lose the entries of IMAGE near its end")
     args = ap.parse_args()
 
     if not os.path.isdir(args.srcdir):
@@ -140,10 +214,13 @@ def main():
             kind, stat.S_IMODE(st.st_mode), st.st_uid & 0xFFFF, st.st_gid & 0xFF, size,
             digest, rdev, target, esc(rel)))
 
+    if args.known_read_bug and not args.xip_json:
+        sys.exit("mkmanifest: --known-read-bug needs --xip-json")
     if args.xip_json:
         # paths are raw bytes in the JSON: keep undecodable ones as they are
         with open(args.xip_json, "rb") as f:
             report = json.loads(f.read().decode("utf-8", "surrogateescape"))
+        blksize = report.get("blksize", 4096)
         for item in report.get("files", []):
             path = item["path"]
             if not path.startswith("/"):
@@ -153,6 +230,18 @@ def main():
                     path, args.xip_json, args.srcdir))
             out.write("expect %s %s %s %d\n" % (
                 esc(path), item["mapping"], ranges(item.get("direct", [])), item["pages"]))
+            if "reason_page" in item:
+                # cramfsck's reasons are the kernel's own words (mkxiptest's are not)
+                out.write("expectwhy %s %s\n" % (esc(path), esc(item.get("reason") or "none")))
+            if args.known_read_bug and item.get("last_page_read_bug"):
+                with open(os.fsencode(args.srcdir) + os.fsencode(path), "rb") as f:
+                    content = f.read()
+                zeroed = content[:len(content) - blksize] + bytes(blksize)
+                out.write("knownbug read %s %016x\n" % (esc(path), fnv1a64(zeroed)))
+
+    if args.known_dirent_bug:
+        for path in dirent_bug_victims(args.known_dirent_bug):
+            out.write("knownbug missing %s\n" % esc(path))
 
     for run in args.run:
         words = shlex.split(run)

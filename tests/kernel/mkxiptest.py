@@ -14,6 +14,11 @@ The image (flags FSID_VERSION_2 | SORTED_DIRS | EXT_BLOCK_POINTERS) holds:
   shared.bin      1.5 pages, both DIRECT|UNCOMPRESSED, but the rest of the last
                   page is not zero: the kernel leaves that page out ("partial")
   compressed.bin  3 pages, classic zlib blocks: page cache only ("none")
+  unaligned.bin   2 pages, DIRECT|UNCOMPRESSED and contiguous but starting 64
+                  bytes after a page boundary: "none" ("data is not page
+                  aligned")
+  tiny.bin        half a page, DIRECT|UNCOMPRESSED, other bytes after EOF in
+                  its only page: "none" ("no suitable block remaining")
   hello.txt       a short classic file
   sub/link        a symlink to ../direct.bin
   bin/NAME        for each --add-direct, a copy of FILE with every page
@@ -103,6 +108,8 @@ def build_tree(tree, bs, added):
         "exact.bin": pattern(2 * bs, b"exact"),
         "hello.txt": b"hello from a hand-made cramfs image\n",
         "shared.bin": pattern(bs + bs // 2, b"shared"),
+        "tiny.bin": pattern(bs // 2, b"tiny"),
+        "unaligned.bin": pattern(2 * bs - 100, b"unaligned"),
     }
     for name, data in files.items():
         with open(os.path.join(tree, name), "wb") as f:
@@ -147,7 +154,8 @@ def main():
         raw = name.encode()
         return raw + b"\0" * ((4 - len(raw) % 4) % 4)
 
-    root_names = sorted(["bin", "compressed.bin", "direct.bin", "exact.bin", "hello.txt", "shared.bin", "sub"],
+    root_names = sorted(["bin", "compressed.bin", "direct.bin", "exact.bin", "hello.txt", "shared.bin", "sub",
+                         "tiny.bin", "unaligned.bin"],
                         key=lambda n: n.encode())
     sub_names = ["link"]
     bin_names = [name for name, _ in added]
@@ -197,7 +205,8 @@ def main():
     # pointer tables of the direct files now, their pages after alignment
     img.align(4)
     tables = {}
-    for name in ["direct.bin", "exact.bin", "shared.bin"] + ["bin/" + n for n in bin_names]:
+    for name in ["direct.bin", "exact.bin", "shared.bin", "tiny.bin", "unaligned.bin"] + \
+            ["bin/" + n for n in bin_names]:
         tables[name] = img.append(b"\0" * 4 * ((len(files[name]) + bs - 1) // bs))
         write_inode(name, len(files[name]), tables[name])
 
@@ -227,6 +236,22 @@ def main():
     img.append(data + b"\xa5" * (2 * bs - len(data)))
     for i in range(2):
         img.put32(tables["shared.bin"] + 4 * i, direct_ptr(start + i * bs))
+        img.blocks += 1
+
+    # tiny.bin: its only page direct, other bytes after EOF: nothing left to map
+    data = files["tiny.bin"]
+    start = img.align(bs)
+    img.append(data + b"\xa5" * (bs - len(data)))
+    img.put32(tables["tiny.bin"], direct_ptr(start))
+    img.blocks += 1
+
+    # unaligned.bin: direct, uncompressed and contiguous, but 64 bytes past a
+    # page boundary (reads fine, never mapped on an MMU kernel)
+    data = files["unaligned.bin"]
+    start = img.align(bs) + 64
+    img.append(b"\0" * 64 + data + b"\0" * (2 * bs - len(data)))
+    for i in range(2):
+        img.put32(tables["unaligned.bin"] + 4 * i, BLK_DIRECT | BLK_UNCOMPRESSED | ((start + i * bs) >> 2))
         img.blocks += 1
 
     # added files: every page direct; when the size is a multiple of the block
@@ -287,6 +312,8 @@ def main():
                 entry("exact.bin", "partial", [[0, 1]], "last page stored classic"),
                 entry("hello.txt", "none", [], "compressed blocks"),
                 entry("shared.bin", "partial", [[0, 1]], "last page is shared"),
+                entry("tiny.bin", "none", [], "no suitable block remaining"),
+                entry("unaligned.bin", "none", [], "data is not page aligned"),
             ] + [entry(*p) for p in predicted_added],
         }
         with open(args.json, "w") as f:

@@ -3,7 +3,13 @@
 # test trees and images, boots each image under qemu and compares what the
 # kernel did with what was expected.
 #
-#   run-all.sh [--targets "x86_64 arm64-16k arm64-64k"] [--out DIR] [--timeout S]
+#   run-all.sh [--targets "x86_64 arm64-16k arm64-64k"] [--kernels "stock patched"]
+#              [--out DIR] [--timeout S]
+#
+# Every case runs on two kernels of each target: the stock one (Debian's
+# linux-source-6.1) and one with the cramfs patches of kernel/patches
+# (--kernels, or CRAMFS_KERNEL_VARIANTS, picks; "patched" is left out when
+# there are no patches).  The two kernels of a target boot side by side.
 #
 # Environment:
 #   MKCRAMFS, CRAMFSCK      the project's tools (paths).  Without MKCRAMFS the
@@ -11,15 +17,23 @@
 #                           the mkcramfs cases are skipped; the XIP cases need
 #                           `mkcramfs -X` and `cramfsck --xip --json`.
 #   CRAMFS_KERNEL_TARGETS   targets when --targets is not given
+#   CRAMFS_KERNEL_VARIANTS  kernels when --kernels is not given
+#   CRAMFS_KERNEL_PATCHED_TARGETS  targets that get the patched kernel too (default: all)
+#                           (default "stock patched")
+#   CRAMFS_KERNEL_PATCHES   the *.patch files of the patched kernel
+#                           (default: kernel/patches of this source tree),
+#                           built with build-kernel.sh TARGET PATCHDIR
+#   CRAMFS_KERNEL_JOBS      1: boot the two kernels of a target one after
+#                           the other (default 2: side by side)
 #   CRAMFS_TEST_CACHE       cache of kernels and guest programs
 #                           (default $HOME/.cache/mkcramfs-xip)
 #   CRAMFS_KERNEL_TESTS     "require": missing prerequisites fail instead of
 #                           skipping (exit 77)
-#   CRAMFS_KERNEL_PATCHES   a directory of *.patch files: test a kernel built
-#                           with them (build-kernel.sh TARGET PATCHDIR)
 #   CRAMFS_KERNEL_KEEP      1: keep the results directory even when all passed
 #                           (it is always kept on a failure, and with --out)
-# Cases, for each target (the block size is the target's page size):
+# Cases, for each target and kernel (the block size is the target's page
+# size; names are TARGET-CASE on the stock kernel, TARGET-patched-CASE on
+# the patched one):
 #   fixture  mkxiptest.py's hand-made XIP image; kernel vs the fixture's own
 #            prediction, and vs `cramfsck --xip --json` when available
 #   plain    a default image of the test tree: read back, programs run, and
@@ -28,16 +42,32 @@
 #            `cramfsck --xip --json` predicts it, programs run from flash
 #   dirents  a tree of only directory entries that end just short of 4096
 #            bytes: every name must be listed and found on an MTD mount
+#   bugs-lastpage  `mkcramfs --xip-direct-last-page` of files of 1, 2 and 3
+#            pages: the stock kernel must read their last page as zeros (an
+#            expected failure, verified byte for byte; reading them right
+#            fails the case), the patched one must read them right; both map
+#            them whole from flash
+#   bugs-dirents   a util-linux mkfs.cramfs image whose last entries start
+#            less than 264 bytes before its end: the stock kernel must lose
+#            exactly those on an MTD mount (expected), the patched one must
+#            list and find them all
+#   bugs-dirents-loop  the same image on a loop device (the driver's block
+#            device path): every entry found on both kernels
+# On the patched kernel every file mmap must also show in the cramfs_mmap
+# trace event, with the pages seen in the guest and the direct pages and
+# reason `cramfsck --xip --json` predicts.
 # Exit: 0 all passed, 1 a failure, 77 nothing could run.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 targets=${CRAMFS_KERNEL_TARGETS:-x86_64 arm64-16k arm64-64k}
+variants=${CRAMFS_KERNEL_VARIANTS:-stock patched}
 out=
 timeout_s=120
 while [ $# -gt 0 ]; do
 	case $1 in
 	--targets) targets=$2; shift 2 ;;
+	--kernels) variants=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -75,6 +105,21 @@ if [ -n "$patches" ] && [ ! -d "$patches" ]; then
 	echo "run-all: CRAMFS_KERNEL_PATCHES=$patches is not a directory" >&2
 	exit 1
 fi
+[ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches
+have_patches=0
+ls "$patches"/*.patch >/dev/null 2>&1 && have_patches=1
+for v in $variants; do
+	case $v in
+	stock) ;;
+	patched)
+		if [ $have_patches = 0 ]; then
+			echo "run-all: no *.patch in $patches: testing the stock kernels only" >&2
+			variants=$(echo "$variants" | sed 's/patched//')
+		fi ;;
+	*) echo "run-all: unknown kernel '$v' (stock, patched)" >&2; exit 2 ;;
+	esac
+done
+[ -n "${variants// /}" ] || { echo "run-all: no kernel to test" >&2; exit 2; }
 if [ ${#missing[@]} -gt 0 ]; then
 	printf 'run-all: missing: %s\n' "${missing[@]}" >&2
 	if [ "${CRAMFS_KERNEL_TESTS:-}" = require ]; then exit 1; fi
@@ -82,16 +127,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 77
 fi
 
-have_mk=0 have_mkx=0 have_json=0
+have_mk=0 have_mkx=0 have_json=0 have_lastpage=0 have_ul=0
 if [ -n "$MKCRAMFS" ]; then
 	[ -x "$MKCRAMFS" ] || { echo "run-all: MKCRAMFS=$MKCRAMFS is not executable" >&2; exit 1; }
 	have_mk=1
 	"$MKCRAMFS" --help 2>&1 | grep -q -- '-X' && have_mkx=1
+	"$MKCRAMFS" --help 2>&1 | grep -q -- '--xip-direct-last-page' && have_lastpage=1
 fi
 if [ -n "$CRAMFSCK" ]; then
 	[ -x "$CRAMFSCK" ] || { echo "run-all: CRAMFSCK=$CRAMFSCK is not executable" >&2; exit 1; }
 	"$CRAMFSCK" --help 2>&1 | grep -q -- '--json' && have_json=1
 fi
+command -v mkfs.cramfs >/dev/null 2>&1 && have_ul=1
 
 remove_out=0
 if [ -z "$out" ]; then
@@ -102,7 +149,9 @@ else
 	mkdir -p "$out"
 fi
 out=$(cd "$out" && pwd)
-echo "run-all: results in $out" >&2
+case " $variants " in *" patched "*) ;; *) patches= ;; esac
+echo "run-all: results in $out, kernels: $variants${patches:+ (patches: $patches)}" >&2
+mkdir -p "$out/records"
 
 npass=0 nfail=0 nskip=0
 summary=()
@@ -112,36 +161,55 @@ record() { # status name detail
 	FAIL) nfail=$((nfail + 1)) ;;
 	SKIP) nskip=$((nskip + 1)) ;;
 	esac
-	summary+=("$(printf '%-4s %-26s %s' "$1" "$2" "$3")")
-	printf 'run-all: %-4s %-26s %s\n' "$1" "$2" "$3" >&2
+	summary+=("$(printf '%-4s %-34s %s' "$1" "$2" "$3")")
+	printf 'run-all: %-4s %-34s %s\n' "$1" "$2" "$3" >&2
 }
 
-# run_case NAME TARGET KERNEL IMAGE MANIFEST DEFAULT_MAPPING [EXTRA_MANIFEST...]
+# Inside a kernel's job, results go to a file the main shell reads after it.
+records=
+vrecord() { # status name detail
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$records"
+	printf 'run-all: %-4s %-34s %s\n' "$1" "$2" "$3" >&2
+}
+
+# run_case NAME TARGET KERNEL IMAGE DEV MANIFEST DEFAULT_MAPPING TRACE [EXTRA_MANIFEST...]
 # Boots the image once and compares the report with each manifest given.
 run_case() {
-	local name=$1 target=$2 kernel=$3 image=$4 manifest=$5 default=$6
-	shift 6
-	local dir=$out/$name ok=1 t0 detail
+	local name=$1 target=$2 kernel=$3 image=$4 dev=$5 manifest=$6 default=$7 trace=$8
+	shift 8
+	local dir=$out/$name ok=1 t0 detail devarg=()
 	mkdir -p "$dir"
 	t0=$(date +%s)
-	if ! "$here/run-guest.sh" --target "$target" --kernel "$kernel" --image "$image" \
+	[ "$dev" = - ] || devarg=(--dev "$dev")
+	if [ "$trace" = require ] && { [ "$dev" = loop ] || ! ext_block_pointers "$image"; }; then
+		# mmap goes through the driver's direct path, and so emits the
+		# event, only for images with extended block pointers mapped in
+		# memory
+		trace=absent
+	fi
+	if ! "$here/run-guest.sh" --target "$target" --kernel "$kernel" --image "$image" "${devarg[@]}" \
 		--manifest "$manifest" --timeout "$timeout_s" --log "$dir/serial.log" \
 		--report "$dir/report.txt" 2>"$dir/run-guest.err"; then
 		ok=0
-		sed 's/^/    /' "$dir/run-guest.err" >&2
+		sed "s/^/    $name: /" "$dir/run-guest.err" >&2
 	fi
 	for m in "$manifest" "$@"; do
 		if ! python3 "$here/compare.py" --manifest "$m" --report "$dir/report.txt" \
-			--default-mapping "$default" --label "$name" >"$dir/compare-$(basename "$m").txt"; then
+			--default-mapping "$default" --trace "$trace" --label "$name" \
+			>"$dir/compare-$(basename "$m").txt"; then
 			ok=0
 			sed 's/^/    /' "$dir/compare-$(basename "$m").txt" | head -n 40 >&2
 		fi
 	done
 	detail="$(grep -h '^XIPCHECK done' "$dir/report.txt" 2>/dev/null | sed 's/^XIPCHECK //'), $(($(date +%s) - t0)) s"
-	local maps
+	local maps known traced
 	maps=$(grep '^XIPCHECK file ' "$dir/report.txt" 2>/dev/null | sed -n 's/.* map=\([a-z]*\) .*/\1/p' | sort | uniq -c | awk '{printf "%s%s=%s", sep, $2, $1; sep=" "}')
 	[ -n "$maps" ] && detail="$detail, maps: $maps"
-	if [ $ok = 1 ]; then record PASS "$name" "$detail"; else record FAIL "$name" "$detail (see $dir)"; fi
+	traced=$(grep -c '^XIPCHECK file .* trace=[0-9]' "$dir/report.txt" 2>/dev/null)
+	[ "${traced:-0}" -gt 0 ] && detail="$detail, traced: $traced"
+	known=$(grep -c '^XIPCHECK .* known=\(last-page-zeros\|dirent-bug\)' "$dir/report.txt" 2>/dev/null)
+	[ "${known:-0}" -gt 0 ] && detail="$detail, known bug seen: $known"
+	if [ $ok = 1 ]; then vrecord PASS "$name" "$detail"; else vrecord FAIL "$name" "$detail (see $dir)"; fi
 }
 
 ram_line() { # name -> "cached +N kB, rss N kB, pf N kB" from the runs
@@ -154,6 +222,18 @@ ram_line() { # name -> "cached +N kB, rss N kB, pf N kB" from the runs
 	echo "page cache +${delta:-?} kB over the runs, Rss of image mappings ${rss} kB, directly mapped ${pf} kB"
 }
 
+ext_block_pointers() { # IMAGE: does its superblock have CRAMFS_FLAG_EXT_BLOCK_POINTERS
+	python3 - "$1" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read(600)
+for off in (0, 512):
+    for e in "<>":
+        if len(data) >= off + 12 and struct.unpack_from(e + "I", data, off)[0] == 0x28CD3D45:
+            sys.exit(0 if struct.unpack_from(e + "I", data, off + 8)[0] & 0x800 else 1)
+sys.exit(1)
+PY
+}
+
 page_size_of() {
 	case $1 in x86_64) echo 4096 ;; arm64-16k) echo 16384 ;; arm64-64k) echo 65536 ;; esac
 }
@@ -161,36 +241,72 @@ arch_of() {
 	case $1 in x86_64) echo x86_64 ;; *) echo arm64 ;; esac
 }
 
+# Files of 1, 2 and 3 pages and one of a page and a bit, with content that
+# does not compress, always the same.
+mk_lastpage_tree() { # DIR PAGESIZE
+	python3 - "$1" "$2" <<'PY'
+import hashlib, os, sys
+d, ps = sys.argv[1], int(sys.argv[2])
+os.makedirs(d)
+def data(n, seed):
+    out = bytearray()
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(b"%s %d" % (seed, i)).digest()
+        i += 1
+    return bytes(out[:n])
+for name, n in (("pages-1.bin", ps), ("pages-2.bin", 2 * ps), ("pages-3.bin", 3 * ps),
+                ("tail.bin", ps + 100)):
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data(n, name.encode()))
+    os.chmod(os.path.join(d, name), 0o644)
+os.chmod(d, 0o755)
+PY
+}
+
+# Every page-multiple file of the image must be mapped whole and stored so
+# that the stock kernel's last-page bug shows.
+check_lastpage_json() { # cramfsck.json PAGESIZE
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ps = int(sys.argv[2])
+bad = [f["path"] for f in r["files"]
+       if f["size"] % ps == 0 and not (f["mapping"] == "all" and f.get("last_page_read_bug"))]
+if bad:
+    sys.exit("not mapped whole with a direct last page: " + " ".join(bad))
+PY
+}
+
+# ---- the images and manifests of one target (shared by its kernels) ----
+# cases: "NAME|IMAGE|DEV|DEFAULT_MAPPING|STOCK_MANIFEST|PATCHED_MANIFEST|EXTRA..."
+# (DEV: what the guest mounts, "-" for the flash's MTD device)
 declare -A trees
-for target in $targets; do
+prepare() { # TARGET
+	local target=$1 ps arch
 	ps=$(page_size_of "$target")
 	arch=$(arch_of "$target")
-	t0=$(date +%s)
-	if ! kernel=$("$here/build-kernel.sh" "$target" ${patches:+"$patches"} 2>"$out/kernel-$target.err"); then
-		cat "$out/kernel-$target.err" >&2
-		record FAIL "$target/kernel" "build failed (see $out/kernel-$target.err)"
-		continue
-	fi
-	echo "run-all: $target kernel ready in $(($(date +%s) - t0)) s: $kernel" >&2
+	cases=()
 
 	# the hand-made XIP fixture
-	fx=$out/$target-fixture
+	local fx=$out/img-$target-fixture
 	mkdir -p "$fx"
-	fxruns=(--run "0 - /mnt/bin/busybox true" --expect-map "/mnt/bin/busybox r-xp pf")
+	local fxruns=(--run "0 - /mnt/bin/busybox true" --expect-map "/mnt/bin/busybox r-xp pf")
+	local guestdir
 	if guestdir=$("$here/build-guest.sh" "$arch") &&
 		python3 "$here/mkxiptest.py" --blksize "$ps" --image "$fx/xip.img" --tree "$fx/tree" \
 			--json "$fx/predicted.json" --add-direct "busybox=$guestdir/busybox" &&
 		python3 "$here/mkmanifest.py" "$fx/tree" --xip-json "$fx/predicted.json" "${fxruns[@]}" >"$fx/manifest"; then
-		extra=()
+		local extra=
 		if [ $have_json = 1 ]; then
 			if "$CRAMFSCK" -b "$ps" --xip --json "$fx/xip.img" >"$fx/cramfsck.json" 2>"$fx/cramfsck.err" &&
 				python3 "$here/mkmanifest.py" "$fx/tree" --xip-json "$fx/cramfsck.json" "${fxruns[@]}" >"$fx/manifest-cramfsck"; then
-				extra+=("$fx/manifest-cramfsck")
+				extra="|$fx/manifest-cramfsck"
 			else
-				record FAIL "$target/fixture-cramfsck" "cramfsck --xip --json failed on the fixture: $(head -c 300 "$fx/cramfsck.err")"
+				record FAIL "$target-fixture-cramfsck" "cramfsck --xip --json failed on the fixture: $(head -c 300 "$fx/cramfsck.err")"
 			fi
 		fi
-		run_case "$target-fixture" "$target" "$kernel" "$fx/xip.img" "$fx/manifest" any "${extra[@]}"
+		cases+=("fixture|$fx/xip.img|-|any|$fx/manifest|$fx/manifest$extra")
 	else
 		record FAIL "$target-fixture" "mkxiptest.py or mkmanifest.py failed"
 	fi
@@ -202,22 +318,21 @@ for target in $targets; do
 		else
 			cat "$out/tree-$arch.err" >&2
 			record FAIL "tree-$arch" "mktesttree.sh failed"
-			continue
+			return
 		fi
 	fi
-	tree=${trees[$arch]}
+	local tree=${trees[$arch]} interp libdir
 	interp=$(cd "$tree" && ls lib64/ld-linux-x86-64.so.2 lib/ld-linux-aarch64.so.1 2>/dev/null | head -n 1)
 	libdir=$(cd "$tree" && ls -d lib/*-linux-gnu | head -n 1)
-	runs=(--run "0 - /mnt/bin/busybox true"
+	local runs=(--run "0 - /mnt/bin/busybox true"
 		--run "0 /mnt /usr/bin/hello chroot"
 		--run "3 /mnt /usr/bin/hello exit abc"
 		--run "0 - /mnt/$interp --library-path /mnt/$libdir /mnt/usr/bin/hello ld.so"
 		--run "0 /mnt /bin/busybox sh -c 'ls /usr/bin >/dev/null'")
 
 	# plain image
-	pl=$out/$target-plain
+	local pl=$out/img-$target-plain ptree=$tree mk
 	mkdir -p "$pl"
-	ptree=$tree
 	if [ $have_mk = 1 ]; then
 		mk=("$MKCRAMFS")
 	else
@@ -233,21 +348,21 @@ for target in $targets; do
 		fi
 	fi
 	if "${mk[@]}" -b "$ps" "$ptree" "$pl/plain.img" >"$pl/mkcramfs.log" 2>&1; then
-		pred=()
+		local pred=()
 		if [ $have_json = 1 ] && "$CRAMFSCK" -b "$ps" --xip --json "$pl/plain.img" >"$pl/cramfsck.json" 2>"$pl/cramfsck.err"; then
 			pred=(--xip-json "$pl/cramfsck.json")
 		elif [ $have_json = 1 ]; then
 			record FAIL "$target-plain-cramfsck" "cramfsck --xip --json failed: $(head -c 300 "$pl/cramfsck.err")"
 		fi
 		python3 "$here/mkmanifest.py" "$ptree" "${pred[@]}" "${runs[@]}" >"$pl/manifest" &&
-			run_case "$target-plain" "$target" "$kernel" "$pl/plain.img" "$pl/manifest" none
+			cases+=("plain|$pl/plain.img|-|none|$pl/manifest|$pl/manifest")
 	else
 		record FAIL "$target-plain" "${mk[0]} failed: $(tail -n 3 "$pl/mkcramfs.log" | tr '\n' ' ')"
 	fi
 
 	# XIP image from the project's mkcramfs
 	if [ $have_mkx = 1 ] && [ $have_json = 1 ]; then
-		xp=$out/$target-xip
+		local xp=$out/img-$target-xip
 		mkdir -p "$xp"
 		if "$MKCRAMFS" -b "$ps" -X "$tree" "$xp/xip.img" >"$xp/mkcramfs.log" 2>&1 &&
 			"$CRAMFSCK" -b "$ps" --xip --json "$xp/xip.img" >"$xp/cramfsck.json" 2>"$xp/cramfsck.err"; then
@@ -255,7 +370,7 @@ for target in $targets; do
 				--expect-map "/mnt/bin/busybox r-xp direct" --expect-map "/mnt/usr/bin/hello r-xp direct" \
 				--expect-map "/mnt/$libdir/libc.so.6 r-xp direct" --expect-map "/mnt/$interp r-xp direct" \
 				>"$xp/manifest" &&
-				run_case "$target-xip" "$target" "$kernel" "$xp/xip.img" "$xp/manifest" any
+				cases+=("xip|$xp/xip.img|-|any|$xp/manifest|$xp/manifest")
 		else
 			record FAIL "$target-xip" "mkcramfs -X or cramfsck --xip --json failed (see $xp)"
 		fi
@@ -265,17 +380,17 @@ for target in $targets; do
 
 	# an image that ends right after its directory entries
 	if [ $have_mk = 1 ]; then
-		de=$out/$target-dirents
+		local de=$out/img-$target-dirents i
 		mkdir -p "$de/tree/d"
 		# 166 entries of 24 bytes end 20 bytes short of 4096: on an MTD mount
-		# the kernel drops the last ones unless the image's size leaves room
-		# for its 264-byte directory reads (util-linux images lose 10 here)
+		# the stock kernel drops the last ones unless the image's size leaves
+		# room for its 264-byte directory reads (util-linux images lose 10 here)
 		for i in $(seq -w 1 166); do : >"$de/tree/d/entry-$i"; done
 		chmod 755 "$de/tree" "$de/tree/d"
 		chmod 644 "$de/tree"/d/*
 		if "$MKCRAMFS" -b "$ps" "$de/tree" "$de/dirents.img" >"$de/mkcramfs.log" 2>&1 &&
 			python3 "$here/mkmanifest.py" "$de/tree" >"$de/manifest"; then
-			run_case "$target-dirents" "$target" "$kernel" "$de/dirents.img" "$de/manifest" none
+			cases+=("dirents|$de/dirents.img|-|none|$de/manifest|$de/manifest")
 		else
 			record FAIL "$target-dirents" "mkcramfs failed: $(tail -n 3 "$de/mkcramfs.log" | tr '\n' ' ')"
 		fi
@@ -283,22 +398,120 @@ for target in $targets; do
 		record SKIP "$target-dirents" "needs MKCRAMFS"
 	fi
 
-	# RAM: the same programs from a plain and from an XIP image
-	if [ -f "$out/$target-fixture/report.txt" ]; then
-		summary+=("RAM  $target fixture (busybox true, all direct): $(ram_line "$target-fixture")")
+	# the last-page bug: page-multiple files stored all direct
+	if [ $have_lastpage = 1 ] && [ $have_json = 1 ]; then
+		local lp=$out/img-$target-bugs-lastpage
+		mkdir -p "$lp"
+		if mk_lastpage_tree "$lp/tree" "$ps" &&
+			"$MKCRAMFS" -b "$ps" --xip='*.bin' --xip-direct-last-page "$lp/tree" "$lp/lastpage.img" >"$lp/mkcramfs.log" 2>&1 &&
+			"$CRAMFSCK" -b "$ps" --xip --json "$lp/lastpage.img" >"$lp/cramfsck.json" 2>"$lp/cramfsck.err"; then
+			local why
+			if ! why=$(check_lastpage_json "$lp/cramfsck.json" "$ps" 2>&1); then
+				record FAIL "$target-bugs-lastpage" "the image does not show the bug: $why"
+			elif python3 "$here/mkmanifest.py" "$lp/tree" --xip-json "$lp/cramfsck.json" >"$lp/manifest" &&
+				python3 "$here/mkmanifest.py" "$lp/tree" --xip-json "$lp/cramfsck.json" --known-read-bug >"$lp/manifest-stock"; then
+				cases+=("bugs-lastpage|$lp/lastpage.img|-|any|$lp/manifest-stock|$lp/manifest")
+			else
+				record FAIL "$target-bugs-lastpage" "mkmanifest.py failed"
+			fi
+		else
+			record FAIL "$target-bugs-lastpage" "mkcramfs --xip-direct-last-page or cramfsck failed (see $lp)"
+		fi
+	else
+		record SKIP "$target-bugs-lastpage" "needs MKCRAMFS with --xip-direct-last-page and CRAMFSCK with --json"
 	fi
-	if [ -f "$out/$target-plain/report.txt" ]; then
-		echo "run-all: RAM $target plain: $(ram_line "$target-plain")" >&2
-		summary+=("RAM  $target plain: $(ram_line "$target-plain")")
+
+	# the directory-read bug: a util-linux image whose entries end 20 bytes
+	# before its end (util-linux pads to the block size): (PS - 112) / 24
+	# entries after the 76-byte superblock and the 16-byte entry of /d
+	if [ $have_ul = 1 ]; then
+		local ud=$out/img-$target-bugs-dirents
+		mkdir -p "$ud/tree/d"
+		(cd "$ud/tree/d" && seq -f 'entry-%04g' 1 $(((ps - 112) / 24)) | xargs touch)
+		chmod 755 "$ud/tree" "$ud/tree/d"
+		chmod 644 "$ud/tree"/d/*
+		if mkfs.cramfs -b "$ps" "$ud/tree" "$ud/dirents.img" >"$ud/mkfs.log" 2>&1 &&
+			python3 "$here/mkmanifest.py" "$ud/tree" >"$ud/manifest" &&
+			python3 "$here/mkmanifest.py" "$ud/tree" --known-dirent-bug "$ud/dirents.img" >"$ud/manifest-stock"; then
+			if grep -q '^knownbug missing ' "$ud/manifest-stock"; then
+				cases+=("bugs-dirents|$ud/dirents.img|-|none|$ud/manifest-stock|$ud/manifest")
+				# the same image through the block device path, where both
+				# kernels must find every entry
+				cases+=("bugs-dirents-loop|$ud/dirents.img|loop|none|$ud/manifest|$ud/manifest")
+			else
+				record FAIL "$target-bugs-dirents" "the util-linux image does not show the bug (no entry within 264 bytes of its end)"
+			fi
+		else
+			record FAIL "$target-bugs-dirents" "mkfs.cramfs or mkmanifest.py failed: $(tail -n 3 "$ud/mkfs.log" | tr '\n' ' ')"
+		fi
+	else
+		record SKIP "$target-bugs-dirents" "needs util-linux mkfs.cramfs"
 	fi
-	if [ -f "$out/$target-xip/report.txt" ]; then
-		echo "run-all: RAM $target xip:   $(ram_line "$target-xip")" >&2
-		summary+=("RAM  $target xip:   $(ram_line "$target-xip")")
+}
+
+# ---- every case of a target on one kernel; results to $records ----
+run_kernel() { # TARGET VARIANT
+	local target=$1 variant=$2 kernel t0 prefix=$1 trace=ignore c kargs=("$1")
+	records=$out/records/$target-$variant
+	: >"$records"
+	if [ "$variant" = patched ]; then
+		prefix=$target-patched
+		trace=require
+		kargs+=("$patches")
 	fi
+	t0=$(date +%s)
+	if ! kernel=$("$here/build-kernel.sh" "${kargs[@]}" 2>"$out/kernel-$prefix.err"); then
+		cat "$out/kernel-$prefix.err" >&2
+		vrecord FAIL "$prefix/kernel" "build failed (see $out/kernel-$prefix.err)"
+		return
+	fi
+	echo "run-all: $prefix kernel ready in $(($(date +%s) - t0)) s: $kernel" >&2
+	for c in "${cases[@]}"; do
+		local name image dev default mstock mpatched rest extra=()
+		IFS='|' read -r name image dev default mstock mpatched rest <<<"$c"
+		[ -z "${rest:-}" ] || IFS='|' read -r -a extra <<<"$rest"
+		if [ "$variant" = patched ]; then
+			run_case "$prefix-$name" "$target" "$kernel" "$image" "$dev" "$mpatched" "$default" "$trace" "${extra[@]}"
+		else
+			run_case "$prefix-$name" "$target" "$kernel" "$image" "$dev" "$mstock" "$default" "$trace" "${extra[@]}"
+		fi
+	done
+	for c in fixture plain xip; do
+		[ -f "$out/$prefix-$c/report.txt" ] &&
+			printf 'RAM\t%s\t%s\n' "$prefix $c" "$(ram_line "$prefix-$c")" >>"$records"
+	done
+}
+
+jobs=${CRAMFS_KERNEL_JOBS:-2}
+for target in $targets; do
+	prepare "$target"
+	# the patched kernel only for the targets CRAMFS_KERNEL_PATCHED_TARGETS names (default: all)
+	target_variants=$variants
+	case " ${CRAMFS_KERNEL_PATCHED_TARGETS-$targets} " in
+	*" $target "*) ;;
+	*) target_variants=$(echo "$variants" | sed 's/patched//') ;;
+	esac
+	for v in $target_variants; do
+		if [ "$jobs" -gt 1 ]; then
+			run_kernel "$target" "$v" &
+		else
+			run_kernel "$target" "$v"
+		fi
+	done
+	wait
+	for v in $target_variants; do
+		while IFS=$'\t' read -r st name detail; do
+			case $st in
+			RAM) summary+=("RAM  $name: $detail") ;;
+			*) case $st in PASS) npass=$((npass + 1)) ;; FAIL) nfail=$((nfail + 1)) ;; SKIP) nskip=$((nskip + 1)) ;; esac
+			   summary+=("$(printf '%-4s %-34s %s' "$st" "$name" "$detail")") ;;
+			esac
+		done <"$out/records/$target-$v"
+	done
 done
 
 echo
-echo "cramfs kernel tests ($targets${patches:+, kernels patched from $patches}), $(($(date +%s) - started)) s, results in $out:"
+echo "cramfs kernel tests ($targets; kernels: $variants${patches:+, patched from $patches}), $(($(date +%s) - started)) s, results in $out:"
 printf '  %s\n' "${summary[@]}"
 echo "kernel-tests: $npass passed, $nfail failed, $nskip skipped"
 if [ $nfail -gt 0 ]; then exit 1; fi

@@ -11,7 +11,9 @@
 # qemu's virt board, at most 64 MiB).  The serial log goes to --log (default:
 # a temporary file that is kept on failure), the XIPCHECK lines to --report.
 # --dev names what the guest mounts: mtd:NAME (the default, mtd:physmap-flash.0
-# or mtd:4000000.flash), mtd0 or /dev/mtdblock0 (all three map directly).
+# or mtd:4000000.flash), mtd0 or /dev/mtdblock0 (all three map directly), or
+# loop: a copy of the image in the initramfs on a loop device (the driver's
+# block device path; nothing is mapped directly).
 # Exit status 0 only when the guest finished in time and reported fail=0.
 set -euo pipefail
 
@@ -68,6 +70,7 @@ cp "$guestdir/xipcheck" "$stage/xipcheck"
 cp "$here/guest/init" "$stage/init"
 chmod 755 "$stage/init" "$stage/xipcheck" "$stage/bin/busybox"
 cp "$manifest" "$stage/manifest"
+[ "$dev" != loop ] || cp "$image" "$stage/image.cramfs"
 python3 "$here/mkcpio.py" "$stage" "$work/initramfs.cpio"
 
 image_size=$(stat -c %s "$image")

@@ -2,7 +2,7 @@
 /*
  * xipcheck: runs inside the test guest against a mounted cramfs image.
  *
- *   xipcheck [--root DIR] [--flash BASE,SIZE] [--kmsg] MANIFEST
+ *   xipcheck [--root DIR] [--flash BASE,SIZE] [--kmsg] [--trace DIR] MANIFEST
  *
  * Checks that the tree under DIR matches MANIFEST (written by mkmanifest.py),
  * reads every regular file back with read() and through a private read-only
@@ -13,10 +13,23 @@
  * starting with "XIPCHECK ", the last one "XIPCHECK done pass=N fail=M".
  * Judging mappings against predictions is left to the host (compare.py).
  *
+ * --trace DIR (a mounted tracefs with the cramfs_mmap event enabled): for
+ * each file mmap, the event the kernel emitted for it is reported as
+ * trace=DIRECT/PAGES treason=REASON (trace=none when there was none).  Three
+ * more mappings of the file then probe the other outcomes: writable
+ * (twrite=, MAP_PRIVATE with PROT_WRITE), one page longer than the file
+ * (tlong=) and one page past its end (tpast=), each DIRECT/PAGES:REASON.
+ *
  * Manifest lines (tokens separated by one space, %XX escapes, "-" = none):
  *   entry TYPE MODE UID GID SIZE HASH RDEV TARGET PATH
  *   option owners=check|ignore
  *   run EXIT ROOT ARGV...
+ *   knownbug read PATH HASH	read() is expected to return the content with
+ *				its last page zeroed (HASH): the stock kernel's
+ *				last-page bug; reading it right is a failure
+ *   knownbug missing PATH	readdir and lookup are expected not to find
+ *				PATH (the stock kernel's directory-read bug on
+ *				MTD); finding it is a failure
  * other lines are ignored.  TYPE is one of d f l c b p s, MODE octal
  * permission bits, HASH the FNV-1a 64 of the content, RDEV MAJOR:MINOR.
  */
@@ -53,6 +66,15 @@ struct entry {
 	char *target;
 	char *path;		/* relative to the root, starting with '/' */
 	bool seen;
+	bool known_missing;	/* knownbug missing */
+	bool known_read;	/* knownbug read */
+	uint64_t known_read_hash;
+};
+
+struct knownbug {
+	char kind;		/* 'r' read, 'm' missing */
+	uint64_t hash;
+	char *path;
 };
 
 struct run {
@@ -66,6 +88,9 @@ static size_t n_entries, cap_entries;
 static struct run *runs;
 static size_t n_runs, cap_runs;
 static bool check_owners = true;
+static struct knownbug *knownbugs;
+static size_t n_knownbugs, cap_knownbugs;
+static int trace_fd = -1;
 
 static const char *root = "/mnt";
 static uint64_t flash_base, flash_size;
@@ -203,6 +228,22 @@ static int load_manifest(const char *file)
 			t = unescape(tok[8]);
 			e->target = t ? strdup(t) : NULL;
 			e->path = strdup(unescape(tok[9]));
+		} else if (strcmp(tok[0], "knownbug") == 0) {
+			struct knownbug *k;
+
+			if (!((n == 4 && strcmp(tok[1], "read") == 0) ||
+			      (n == 3 && strcmp(tok[1], "missing") == 0))) {
+				say("error manifest line %u: knownbug read PATH HASH | knownbug missing PATH", lineno);
+				return -1;
+			}
+			if (n_knownbugs == cap_knownbugs) {
+				cap_knownbugs = cap_knownbugs ? 2 * cap_knownbugs : 64;
+				knownbugs = xrealloc(knownbugs, cap_knownbugs * sizeof(*knownbugs));
+			}
+			k = &knownbugs[n_knownbugs++];
+			k->kind = tok[1][0];
+			k->path = strdup(unescape(tok[2]));
+			k->hash = n == 4 ? strtoull(tok[3], NULL, 16) : 0;
 		} else if (strcmp(tok[0], "option") == 0 && n == 2) {
 			if (strcmp(tok[1], "owners=ignore") == 0)
 				check_owners = false;
@@ -275,7 +316,7 @@ static void fail(const char *fmt, ...)
 
 /* ---- the tree ---- */
 
-static unsigned tree_bad, tree_extra, tree_missing, tree_seen;
+static unsigned tree_bad, tree_extra, tree_missing, tree_seen, tree_known;
 
 static void check_node(const char *rel, const struct stat *st)
 {
@@ -290,6 +331,12 @@ static void check_node(const char *rel, const struct stat *st)
 		return;
 	}
 	e->seen = true;
+	if (e->known_missing) {
+		/* the kernel was expected to lose this entry and did not */
+		tree_bad++;
+		fail("entry %s BAD listed known=dirent-bug-absent", esc(rel));
+		return;
+	}
 #define WHY(...) (w += (size_t)snprintf(why + w, w < sizeof(why) ? sizeof(why) - w : 0, __VA_ARGS__))
 	if (type_of(st->st_mode) != e->type)
 		WHY(" type=%c/%c", type_of(st->st_mode), e->type);
@@ -370,16 +417,24 @@ static void check_tree(void)
 		if (!entries[i].seen) {
 			char full[4096];
 			struct stat st2;
+			bool found;
 
-			tree_missing++;
 			/* readdir may miss an entry that lookup still finds */
 			snprintf(full, sizeof(full), "%s%s", root, entries[i].path);
-			fail("entry %s BAD missing lookup=%s", esc(entries[i].path),
-			     lstat(full, &st2) == 0 ? "found" : "absent");
+			found = lstat(full, &st2) == 0;
+			if (entries[i].known_missing && !found) {
+				/* the expected failure, seen as expected */
+				tree_known++;
+				say("entry %s missing lookup=absent known=dirent-bug", esc(entries[i].path));
+				continue;
+			}
+			tree_missing++;
+			fail("entry %s BAD missing lookup=%s%s", esc(entries[i].path),
+			     found ? "found" : "absent", entries[i].known_missing ? " known=dirent-bug" : "");
 		}
 	}
-	say("tree entries=%zu seen=%u missing=%u extra=%u bad=%u", n_entries, tree_seen,
-	    tree_missing, tree_extra, tree_bad);
+	say("tree entries=%zu seen=%u missing=%u extra=%u bad=%u known=%u", n_entries, tree_seen,
+	    tree_missing, tree_extra, tree_bad, tree_known);
 	if (!tree_missing && !tree_extra && !tree_bad)
 		pass_count++;
 }
@@ -589,6 +644,88 @@ static long count_direct(pid_t pid, unsigned long start, unsigned long end, unsi
 	return n;
 }
 
+/* ---- the cramfs_mmap trace event ---- */
+
+struct mmap_event {
+	unsigned long ino, pgoff, pages, direct;
+	char reason[128];
+};
+
+/*
+ * Reads the events the kernel logged since the last call from trace_pipe
+ * (non-blocking) and keeps the last cramfs_mmap event for inode ino at
+ * page offset pgoff.  Returns how many such events there were.
+ */
+static int trace_drain(unsigned long ino, unsigned long pgoff, struct mmap_event *ev)
+{
+	static char buf[65536];
+	static size_t have;
+	int found = 0;
+
+	if (trace_fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n = read(trace_fd, buf + have, sizeof(buf) - 1 - have);
+		char *line, *nl;
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = 0;
+		line = buf;
+		while ((nl = strchr(line, '\n'))) {
+			const char *p = strstr(line, "cramfs_mmap: ");
+			struct mmap_event e;
+			unsigned dmaj, dmin;
+			int pos = 0;
+
+			*nl = 0;
+			memset(&e, 0, sizeof(e));
+			if (p && sscanf(p, "cramfs_mmap: dev %u,%u ino %lu pgoff %lu pages %lu direct %lu reason %n",
+					&dmaj, &dmin, &e.ino, &e.pgoff, &e.pages, &e.direct, &pos) == 6 && pos > 0) {
+				snprintf(e.reason, sizeof(e.reason), "%s", p + pos);
+				if (e.ino == ino && e.pgoff == pgoff) {
+					found++;
+					if (ev)
+						*ev = e;
+				}
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* a line longer than the buffer: drop it */
+	}
+	return found;
+}
+
+/*
+ * Maps len bytes of fd from page pgoff with prot, unmaps, and appends
+ * " NAME=DIRECT/PAGES:REASON" (or NAME=none / NAME=mmap-error) to out.
+ */
+static void trace_probe(const char *name, int fd, unsigned long ino, size_t len, int prot,
+			unsigned long pgoff, char *out, size_t cap)
+{
+	struct mmap_event ev;
+	void *m;
+	int n;
+
+	trace_drain(0, 0, NULL);
+	m = mmap(NULL, len, prot, MAP_PRIVATE, fd, (off_t)(pgoff * (unsigned long)page_size));
+	if (m == MAP_FAILED) {
+		snprintf(out + strlen(out), cap - strlen(out), " %s=mmap-error", name);
+		return;
+	}
+	n = trace_drain(ino, pgoff, &ev);
+	munmap(m, len);
+	if (n == 1)
+		snprintf(out + strlen(out), cap - strlen(out), " %s=%lu/%lu:%s", name, ev.direct, ev.pages,
+			 esc(ev.reason));
+	else
+		snprintf(out + strlen(out), cap - strlen(out), " %s=%s", name, n ? "many" : "none");
+}
+
 /* ---- regular files ---- */
 
 static void print_ranges(char *out, size_t cap, const unsigned char *direct, size_t pages)
@@ -617,10 +754,10 @@ static void print_ranges(char *out, size_t cap, const unsigned char *direct, siz
 
 static void check_file(struct entry *e)
 {
-	char full[4096], why[2048] = "", ranges[1024], vmflags[256];
+	char full[4096], why[2048] = "", ranges[1024], vmflags[256], tracebuf[512] = "";
 	unsigned char *buf, *map, *direct = NULL;
 	size_t size = (size_t)e->size, pages, i, ndirect = 0;
-	const char *readres = "ok", *mapres = "-", *tail = "-", *kind = "-";
+	const char *readres = "ok", *mapres = "-", *tail = "-", *kind = "-", *known = NULL;
 	unsigned long rss_kb = 0, vm_kb = 0, pgoff = 0;
 	bool bad = false;
 	ssize_t n;
@@ -646,6 +783,13 @@ static void check_file(struct entry *e)
 		}
 		if (n < 0 || total != e->size || (e->has_hash && h != e->hash)) {
 			readres = "BAD";
+			if (e->known_read && n == 0 && total == e->size && h == e->known_read_hash)
+				known = "last-page-zeros";	/* the expected failure */
+			else
+				bad = true;
+		} else if (e->known_read) {
+			/* a kernel expected to read the last page as zeros did not */
+			known = "last-page-bug-absent";
 			bad = true;
 		}
 	}
@@ -655,9 +799,33 @@ static void check_file(struct entry *e)
 	ranges[0] = 0;
 	vmflags[0] = 0;
 	if (size > 0) {
+		struct stat st;
+		struct mmap_event ev;
+		int nev;
+
 		kmsg_drain(NULL, 0);
+		trace_drain(0, 0, NULL);
 		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		kmsg_drain(why, sizeof(why));
+		if (trace_fd >= 0 && fstat(fd, &st) == 0) {
+			unsigned long ino = (unsigned long)st.st_ino;
+
+			nev = trace_drain(ino, 0, &ev);
+			if (nev == 1)
+				snprintf(tracebuf, sizeof(tracebuf), " trace=%lu/%lu treason=%s",
+					 ev.direct, ev.pages, esc(ev.reason));
+			else
+				snprintf(tracebuf, sizeof(tracebuf), " trace=%s events=%d",
+					 nev ? "many" : "none", nev);
+			if (map != MAP_FAILED) {
+				trace_probe("twrite", fd, ino, size, PROT_READ | PROT_WRITE, 0,
+					    tracebuf, sizeof(tracebuf));
+				trace_probe("tlong", fd, ino, (pages + 1) * (size_t)page_size, PROT_READ, 0,
+					    tracebuf, sizeof(tracebuf));
+				trace_probe("tpast", fd, ino, (size_t)page_size, PROT_READ, pages,
+					    tracebuf, sizeof(tracebuf));
+			}
+		}
 		if (map == MAP_FAILED) {
 			mapres = "BAD";
 			bad = true;
@@ -728,9 +896,10 @@ static void check_file(struct entry *e)
 		char line[8192];
 
 		snprintf(line, sizeof(line),
-			 "file %s size=%zu pages=%zu read=%s mmap=%s tail=%s map=%s direct=%zu/%zu directpages=%s rss=%lu vmsize=%lu vmflags=%s pgoff=0x%lx",
+			 "file %s size=%zu pages=%zu read=%s mmap=%s tail=%s map=%s direct=%zu/%zu directpages=%s rss=%lu vmsize=%lu vmflags=%s pgoff=0x%lx%s%s%s",
 			 esc(e->path), size, pages, readres, mapres, tail, kind, ndirect, pages,
-			 ranges[0] ? ranges : "-", rss_kb, vm_kb, vmflags[0] ? vmflags : "-", pgoff);
+			 ranges[0] ? ranges : "-", rss_kb, vm_kb, vmflags[0] ? vmflags : "-", pgoff,
+			 known ? " known=" : "", known ? known : "", tracebuf);
 		if (why[0])
 			snprintf(line + strlen(line), sizeof(line) - strlen(line), " why=%s", why);
 		if (bad)
@@ -900,13 +1069,13 @@ static void run_programs(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: xipcheck [--root DIR] [--flash BASE,SIZE] [--kmsg] MANIFEST\n");
+	fprintf(stderr, "usage: xipcheck [--root DIR] [--flash BASE,SIZE] [--kmsg] [--trace DIR] MANIFEST\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *manifest = NULL;
+	const char *manifest = NULL, *tracedir = NULL;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -920,6 +1089,8 @@ int main(int argc, char **argv)
 				flash_size = strtoull(comma + 1, NULL, 0);
 		} else if (strcmp(argv[i], "--kmsg") == 0)
 			want_kmsg = true;
+		else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc)
+			tracedir = argv[++i];
 		else if (argv[i][0] == '-')
 			usage();
 		else
@@ -934,6 +1105,31 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	qsort(entries, n_entries, sizeof(*entries), cmp_entry);
+	for (size_t k = 0; k < n_knownbugs; k++) {
+		struct entry *e = find_entry(knownbugs[k].path);
+
+		if (!e) {
+			say("error knownbug for %s, which is not in the manifest", esc(knownbugs[k].path));
+			fail_count++;
+		} else if (knownbugs[k].kind == 'm') {
+			e->known_missing = true;
+		} else {
+			e->known_read = true;
+			e->known_read_hash = knownbugs[k].hash;
+		}
+	}
+	if (tracedir) {
+		char name[4096];
+
+		snprintf(name, sizeof(name), "%s/trace_pipe", tracedir);
+		trace_fd = open(name, O_RDONLY | O_NONBLOCK);
+		if (trace_fd < 0) {
+			say("error cannot open %s: %s", name, strerror(errno));
+			fail_count++;
+		} else {
+			say("trace %s cramfs_mmap", tracedir);
+		}
+	}
 	if (want_kmsg) {
 		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 		if (kmsg_fd >= 0)
