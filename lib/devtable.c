@@ -28,8 +28,11 @@ static int cmp_name(const void *key, const void *elem)
 
 static struct node *find_child(struct node *dir, const char *name)
 {
-	struct node **k = bsearch(name, dir->kids, dir->nkids, sizeof(*dir->kids), cmp_name);
+	struct node **k;
 
+	if (!dir->nkids)
+		return NULL;   /* bsearch wants an array, even for no elements */
+	k = bsearch(name, dir->kids, dir->nkids, sizeof(*dir->kids), cmp_name);
 	return k ? *k : NULL;
 }
 

@@ -165,21 +165,36 @@ struct strlist {
 	size_t n;
 };
 
+/* Adds a copy of s; the lists live until exit. */
 static void strlist_add(struct strlist *l, const char *s)
 {
 	const char **v = realloc(l->v, (l->n + 2) * sizeof(*v));
+	char *copy = strdup(s);
 
-	if (!v) {
+	if (!v || !copy) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		exit(EXIT_ERROR);
 	}
-	v[l->n++] = s;
+	v[l->n++] = copy;
 	v[l->n] = NULL;
 	l->v = v;
 }
 
+static struct strlist xip, no_xip, excludes;
+
+static void free_lists(void)
+{
+	struct strlist *lists[] = { &xip, &no_xip, &excludes };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		for (size_t k = 0; k < lists[i]->n; k++)
+			free((char *)lists[i]->v[k]);
+		free(lists[i]->v);
+	}
+}
+
 /* A list file: one pattern per line; '#' comments, blank lines ignored, '!' for --no-xip. */
-static void read_xip_list(const char *path, struct strlist *xip, struct strlist *no_xip)
+static void read_xip_list(const char *path, struct strlist *xip_list, struct strlist *no_xip_list)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -191,7 +206,7 @@ static void read_xip_list(const char *path, struct strlist *xip, struct strlist 
 		exit(EXIT_ERROR);
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		char *p = line, *end;
+		char *p = line;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
 			       line[len - 1] == '\t'))
 			line[--len] = '\0';
@@ -199,12 +214,7 @@ static void read_xip_list(const char *path, struct strlist *xip, struct strlist 
 			p++;
 		if (!*p || *p == '#')
 			continue;
-		end = strdup(*p == '!' ? p + 1 : p);
-		if (!end) {
-			fprintf(stderr, "%s: out of memory\n", prog);
-			exit(EXIT_ERROR);
-		}
-		strlist_add(*p == '!' ? no_xip : xip, end);
+		strlist_add(*p == '!' ? no_xip_list : xip_list, *p == '!' ? p + 1 : p);
 	}
 	free(line);
 	fclose(f);
@@ -285,11 +295,11 @@ int main(int argc, char **argv)
 	struct cramfs_build_stats stats;
 	struct cramfs_output out;
 	sigset_t fatal, old_mask;
-	struct strlist xip = { 0 }, no_xip = { 0 }, excludes = { 0 };
 	bool want_xip = false, nommu = false;
 	int verbose = 0, c, err;
 
 	cramfs_build_options_init(&o);
+	atexit(free_lists);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxSl:j:D:qEsvXhV", longopts, NULL)) != -1) {
 		switch (c) {
