@@ -63,15 +63,33 @@ static void __attribute__((noreturn)) help(void)
 
 static FILE *stdout_info;   /* where -v listings go: stdout, or stderr under --json */
 
+/*
+ * Names in an image are any bytes but '/' and NUL: control characters are
+ * written as \xNN, so that a crafted name can neither forge lines of output
+ * (a newline) nor send escape sequences to a terminal.
+ */
+static void put_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			putc(c, f);
+	}
+}
+
 static void log_line(void *ctx, enum cramfs_level level, const char *text)
 {
+	FILE *f = level <= CRAMFS_WARNING ? stderr : stdout_info;
+
 	(void)ctx;
 	if (level == CRAMFS_ERROR)
-		fprintf(stderr, "%s: %s\n", prog, text);
+		fprintf(f, "%s: ", prog);
 	else if (level == CRAMFS_WARNING)
-		fprintf(stderr, "%s: warning: %s\n", prog, text);
-	else
-		fprintf(stdout_info, "%s\n", text);
+		fprintf(f, "%s: warning: ", prog);
+	put_text(f, text);
+	putc('\n', f);
 }
 
 static bool have_cap(int cap)
@@ -177,16 +195,17 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 		r->first = false;
 		return 0;
 	}
+	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
+	put_text(stdout, f->path);
 	if (f->mapping == CRAMFS_MAP_ALL)
-		printf("all      %5u/%-5u %s\n", f->direct_pages, f->pages, f->path);
+		printf("\n");
 	else if (f->mapping == CRAMFS_MAP_PARTIAL)
-		printf("partial  %5u/%-5u %s (page %u on: %s)\n", f->direct_pages, f->pages, f->path, f->reason_page,
-		       f->reason);
+		printf(" (page %u on: %s)\n", f->reason_page, f->reason);
 	else if (f->run_pages)
-		printf("none     %5u/%-5u %s (%s; %u pages in %zu runs map directly from their first page)\n", 0,
-		       f->pages, f->path, f->reason, f->run_pages, f->nruns);
+		printf(" (%s; %u pages in %zu runs map directly from their first page)\n", f->reason, f->run_pages,
+		       f->nruns);
 	else
-		printf("none     %5u/%-5u %s (%s)\n", 0, f->pages, f->path, f->reason);
+		printf(" (%s)\n", f->reason);
 	if (f->last_page_read_bug)
 		printf("         warning: the last page is direct in a page-multiple file: stock kernels read it "
 		       "as zeros\n");
@@ -198,13 +217,16 @@ static int xip_report(struct cramfs_image *img, bool json, const struct cramfs_c
 	const struct cramfs_image_info *info = cramfs_image_info(img);
 	struct report r = { .json = json, .first = true, .blksize = info->blksize };
 	struct cramfs_xip_totals t;
+	/* without FSID_VERSION_2 the size field means nothing (often 0): the image is the whole file */
+	unsigned long long image_size = info->super.flags & CRAMFS_FLAG_FSID_VERSION_2 ? info->super.size :
+					info->file_size;
 	int err;
 
 	if (json)
 		printf("{\n  \"blksize\": %u,\n  \"blksize_detected\": %s,\n  \"endian\": \"%s\",\n"
-		       "  \"image_size\": %u,\n  \"files\": [",
+		       "  \"image_size\": %llu,\n  \"files\": [",
 		       info->blksize, info->blksize_detected ? "true" : "false",
-		       info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little", info->super.size);
+		       info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little", image_size);
 	else
 		printf("mapping  direct/pages path  (read-only mmap of the whole file, %u-byte pages)\n",
 		       info->blksize);
@@ -221,12 +243,12 @@ static int xip_report(struct cramfs_image *img, bool json, const struct cramfs_c
 		       (unsigned long long)t.read_bug_files, (unsigned long long)cr->unreferenced_bytes);
 	} else {
 		printf("%llu files: %llu all direct, %llu partly, %llu not; %llu files with %llu of %llu pages "
-		       "directly mappable; %llu unreferenced bytes (%.4f%% of %u)\n",
+		       "directly mappable; %llu unreferenced bytes (%.4f%% of %llu)\n",
 		       (unsigned long long)t.files, (unsigned long long)t.files_all,
 		       (unsigned long long)t.files_partial, (unsigned long long)t.files_none,
 		       (unsigned long long)t.xip_files, (unsigned long long)t.run_pages, (unsigned long long)t.pages,
 		       (unsigned long long)cr->unreferenced_bytes,
-		       100.0 * (double)cr->unreferenced_bytes / (double)info->super.size, info->super.size);
+		       image_size ? 100.0 * (double)cr->unreferenced_bytes / (double)image_size : 0.0, image_size);
 	}
 	return 0;
 }

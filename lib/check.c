@@ -12,10 +12,24 @@
 
 #include "image.h"
 
+#define MAX_DEPTH 1024            /* the walker's */
+#define NO_PARENT UINT32_MAX
+
 struct extent {
 	uint64_t start, len;
-	uint32_t owner;        /* index into paths */
+	uint32_t owner;        /* index into owners */
 	bool data;             /* file data may be shared; metadata may not */
+};
+
+/*
+ * Who owns an extent, for the overlap messages: an entry (its name and its
+ * parent directory's record), or a label ("superblock").  Keeping every
+ * entry's whole path instead would cost up to 16 KiB per entry: an image of
+ * many entries deep down would need gigabytes.
+ */
+struct owner {
+	uint32_t parent;       /* the parent directory's record; NO_PARENT for the root and labels */
+	uint32_t name;         /* offset in names */
 };
 
 struct checker {
@@ -24,8 +38,12 @@ struct checker {
 	struct cramfs_check_result *res;
 	struct extent *ext;
 	size_t next, cap;
-	char **paths;
-	size_t npaths, paths_cap;
+	struct owner *owners;
+	size_t nowners, owners_cap;
+	char *names;
+	size_t names_len, names_cap;
+	uint32_t dir_at[MAX_DEPTH + 2]; /* the record of the directory walked at each depth */
+	struct img_claims tables;       /* block pointer tables decoded */
 	/* data areas already checked: offset -> size, so shared data is decoded once */
 	uint64_t *seen_off;
 	uint32_t *seen_size;
@@ -37,32 +55,71 @@ struct checker {
 static void problem(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct checker *c, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	img_vlog(&c->img->log, CRAMFS_ERROR, fmt, ap);
 	va_end(ap);
-	cr_err(&c->img->log, "%s", text);
 	c->res->problems++;
 }
 
-static uint32_t add_path(struct checker *c, const char *path)
+/* A record for name (an entry's last component, or a label) below parent. */
+static uint32_t add_owner(struct checker *c, const char *name, uint32_t parent)
 {
-	if (c->npaths == c->paths_cap) {
-		size_t cap = c->paths_cap ? c->paths_cap * 2 : 256;
-		char **p = realloc(c->paths, cap * sizeof(*p));
+	size_t len = strlen(name) + 1;
+
+	if (c->nowners == c->owners_cap) {
+		size_t cap = c->owners_cap ? c->owners_cap * 2 : 256;
+		struct owner *p = realloc(c->owners, cap * sizeof(*p));
 		if (!p) {
 			c->err = -ENOMEM;
 			return 0;
 		}
-		c->paths = p;
-		c->paths_cap = cap;
+		c->owners = p;
+		c->owners_cap = cap;
 	}
-	c->paths[c->npaths] = strdup(path);
-	if (!c->paths[c->npaths])
-		c->err = -ENOMEM;
-	return (uint32_t)c->npaths++;
+	if (c->names_len + len > c->names_cap) {
+		size_t cap = c->names_cap ? c->names_cap * 2 : 4096;
+		char *p;
+		while (cap < c->names_len + len)
+			cap *= 2;
+		p = realloc(c->names, cap);
+		if (!p) {
+			c->err = -ENOMEM;
+			return 0;
+		}
+		c->names = p;
+		c->names_cap = cap;
+	}
+	memcpy(c->names + c->names_len, name, len);
+	c->owners[c->nowners] = (struct owner){ parent, (uint32_t)c->names_len };
+	c->names_len += len;
+	return (uint32_t)c->nowners++;
+}
+
+/* The path of a record, into buf (the walker's paths fit in PATH_BUF). */
+#define PATH_BUF (4 * 4096 + 256)
+static const char *owner_path(const struct checker *c, uint32_t idx, char *buf)
+{
+	uint32_t chain[MAX_DEPTH + 2];
+	size_t n = 0, len = 0;
+
+	if (c->owners[idx].parent == NO_PARENT)
+		return c->names[c->owners[idx].name] ? c->names + c->owners[idx].name : "/";
+	for (; idx != NO_PARENT && n < ARRAY_SIZE(chain); idx = c->owners[idx].parent)
+		chain[n++] = idx;
+	/* chain[n - 1] is the root, whose name is empty */
+	for (size_t i = n - 1; i-- > 0;) {
+		const char *name = c->names + c->owners[chain[i]].name;
+		size_t l = strlen(name);
+		if (len + 1 + l + 1 > PATH_BUF)
+			break;
+		buf[len++] = '/';
+		memcpy(buf + len, name, l);
+		len += l;
+	}
+	buf[len] = '\0';
+	return buf;
 }
 
 static void add_extent(struct checker *c, uint64_t start, uint64_t len, uint32_t owner, bool data)
@@ -165,6 +222,7 @@ static void check_data(struct checker *c, const struct cramfs_entry *e, uint32_t
 	struct block_ctx bc = { c, owner };
 	bool differs;
 	uint32_t nblocks;
+	uint64_t units;
 
 	if (!ino->size) {
 		if (ino->offset)
@@ -179,6 +237,21 @@ static void check_data(struct checker *c, const struct cramfs_entry *e, uint32_t
 	}
 	nblocks = (uint32_t)(((uint64_t)ino->size + c->img->info.blksize - 1) / c->img->info.blksize);
 	add_extent(c, ino->offset, (uint64_t)nblocks * 4, owner, true);
+	/*
+	 * Tables at different offsets never overlap in a valid image.  Decoding
+	 * each of many overlapping ones (say a thousand files of 16 MiB whose
+	 * tables start 4 bytes apart) would cost time and memory out of all
+	 * proportion to the image: decode every table byte once.
+	 */
+	units = nblocks;
+	if (ino->offset && img_has(c->img, ino->offset, units * 4)) {
+		if (img_claims_any(&c->tables, ino->offset / 4, ino->offset / 4 + units)) {
+			problem(c, "%s: block pointer table (bytes %u..%llu) overlaps another file's; not decoded",
+				e->path, ino->offset, (unsigned long long)(ino->offset + units * 4));
+			return;
+		}
+		img_claims_take(&c->tables, ino->offset / 4, ino->offset / 4 + units);
+	}
 	img_decode(c->img, e, NULL, on_block, &bc, &c->res->problems);
 	c->res->data_bytes += ino->size;
 }
@@ -187,19 +260,21 @@ static int check_entry(struct cramfs_image *img, const struct cramfs_entry *e, v
 {
 	struct checker *c = arg;
 	const struct cramfs_inode *ino = &e->inode;
-	uint32_t owner = add_path(c, e->path);
+	uint32_t owner = add_owner(c, e->name, e->depth ? c->dir_at[e->depth - 1] : NO_PARENT);
 
 	if (c->err)
 		return c->err;
+	if (S_ISDIR(ino->mode) && e->depth <= MAX_DEPTH)
+		c->dir_at[e->depth] = owner;
 	c->entries++;
 	if (c->opts->verbose_listing)
-		cr_info(&img->log, "%-7s %04o %5u:%-3u %9u  %s", type_name(ino->mode), ino->mode & 07777, ino->uid,
-			ino->gid, ino->size, e->path);
+		img_info(&img->log, "%-7s %04o %5u:%-3u %9u  %s", type_name(ino->mode), ino->mode & 07777, ino->uid,
+			 ino->gid, ino->size, e->path);
 	if (e->depth > 0 && e->inode_offset + CRAMFS_DIRENT_READ_LEN > img->end) {
 		c->res->warnings++;
-		cr_warn(&img->log, "%s: entry at byte %llu is within %u bytes of the image end (%llu): on an MTD "
-			"mount the stock kernel does not find it", e->path, (unsigned long long)e->inode_offset,
-			CRAMFS_DIRENT_READ_LEN, (unsigned long long)img->end);
+		img_warn(&img->log, "%s: entry at byte %llu is within %u bytes of the image end (%llu): on an MTD "
+			 "mount the stock kernel does not find it", e->path, (unsigned long long)e->inode_offset,
+			 CRAMFS_DIRENT_READ_LEN, (unsigned long long)img->end);
 	}
 	switch (ino->mode & S_IFMT) {
 	case S_IFDIR:
@@ -252,7 +327,12 @@ static void check_overlaps(struct checker *c)
 {
 	uint64_t reach = 0;
 	size_t reacher = 0;
+	char *px = malloc(2 * PATH_BUF), *py = px + PATH_BUF;
 
+	if (!px) {
+		c->err = -ENOMEM;
+		return;
+	}
 	qsort(c->ext, c->next, sizeof(*c->ext), cmp_extent);
 	for (size_t i = 0; i < c->next; i++) {
 		const struct extent *x = &c->ext[i];
@@ -262,9 +342,9 @@ static void check_overlaps(struct checker *c)
 			const struct extent *y = &c->ext[reacher];
 			bool shared = x->data && y->data && x->start == y->start && x->len == y->len;
 			if (!shared)
-				problem(c, "%s: bytes %llu..%llu overlap %s (bytes %llu..%llu)", c->paths[x->owner],
+				problem(c, "%s: bytes %llu..%llu overlap %s (bytes %llu..%llu)", owner_path(c, x->owner, px),
 					(unsigned long long)x->start, (unsigned long long)(x->start + x->len),
-					c->paths[y->owner], (unsigned long long)y->start,
+					owner_path(c, y->owner, py), (unsigned long long)y->start,
 					(unsigned long long)(y->start + y->len));
 		}
 		if (x->start + x->len > reach) {
@@ -274,6 +354,7 @@ static void check_overlaps(struct checker *c)
 	}
 	if (c->img->end > reach)
 		c->res->unreferenced_bytes += c->img->end - reach;
+	free(px);
 }
 
 static void check_crc(struct checker *c)
@@ -309,16 +390,20 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 	struct checker c = { .img = img, .opts = opts, .res = res };
 	const struct cramfs_super *sb = &img->info.super;
 	struct cramfs_log saved = img->log;
+	/* tables start below 256 MiB and hold at most 4096 pointers */
+	uint64_t reach = (uint64_t)CRAMFS_OFFSET_LIMIT + 4 * 4096;
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	if (img_claims_init(&c.tables, (img->end < reach ? img->end : reach) / 4 + 1) < 0)
+		return -ENOMEM;
 	img->log = opts->log;
 	check_crc(&c);
-	add_extent(&c, 0, img->info.sb_offset + CRAMFS_SUPER_SIZE, add_path(&c, "superblock"), false);
+	add_extent(&c, 0, img->info.sb_offset + CRAMFS_SUPER_SIZE, add_owner(&c, "superblock", NO_PARENT), false);
 	if (sb->flags & CRAMFS_FLAG_SHIFTED_ROOT_OFFSET && sb->root.offset > img->info.sb_offset + CRAMFS_SUPER_SIZE)
 		add_extent(&c, img->info.sb_offset + CRAMFS_SUPER_SIZE,
-			   sb->root.offset - img->info.sb_offset - CRAMFS_SUPER_SIZE, add_path(&c, "inserted file"),
-			   false);
+			   sb->root.offset - img->info.sb_offset - CRAMFS_SUPER_SIZE,
+			   add_owner(&c, "inserted file", NO_PARENT), false);
 	img->strict = true;
 	img->walk_problems = 0;
 	img->decode_warnings = 0;
@@ -328,22 +413,25 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 		err = c.err;
 	if (!err) {
 		check_overlaps(&c);
+		err = c.err;
+	}
+	if (!err) {
 		if ((sb->flags & CRAMFS_FLAG_FSID_VERSION_2) && sb->files != c.entries) {
 			res->warnings++;
-			cr_warn(&img->log, "superblock says %u files; the tree has %llu", sb->files,
-				(unsigned long long)c.entries);
+			img_warn(&img->log, "superblock says %u files; the tree has %llu", sb->files,
+				 (unsigned long long)c.entries);
 		}
 		if (res->holes && !(sb->flags & CRAMFS_FLAG_HOLES)) {
 			res->warnings++;
-			cr_warn(&img->log, "%llu holes in an image without the HOLES flag",
-				(unsigned long long)res->holes);
+			img_warn(&img->log, "%llu holes in an image without the HOLES flag",
+				 (unsigned long long)res->holes);
 		}
 	}
 	res->problems += img->walk_problems;
 	res->warnings += img->decode_warnings;
-	for (size_t i = 0; i < c.npaths; i++)
-		free(c.paths[i]);
-	free(c.paths);
+	free(c.owners);
+	free(c.names);
+	img_claims_free(&c.tables);
 	free(c.ext);
 	free(c.seen_off);
 	free(c.seen_size);

@@ -25,12 +25,13 @@ struct extractor {
 	int fds[MAX_DEPTH + 1];         /* open directories by depth */
 	struct cramfs_inode modes[MAX_DEPTH + 1];
 	unsigned top;                   /* deepest open directory */
-	uint8_t *buf;
+	uint8_t *buf;                   /* file data, and a NUL after a symlink's target */
+	size_t buf_cap;
 };
 
 static void fail(struct extractor *x, struct cramfs_image *img, const char *path, const char *what, int err)
 {
-	cr_err(&img->log, "%s: cannot %s: %s", path, what, strerror(err));
+	img_err(&img->log, "%s: cannot %s: %s", path, what, strerror(err));
 	x->res->errors++;
 }
 
@@ -70,6 +71,29 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/*
+ * Room for size bytes and a NUL.  The buffer grows to the largest file met,
+ * instead of 16 MiB up front: a small image is extracted in little memory,
+ * and quickly under a sanitizer, whose allocator poisons every byte.
+ */
+static bool reserve(struct extractor *x, struct cramfs_image *img, const struct cramfs_entry *e)
+{
+	size_t need = (size_t)e->inode.size + 1, cap = x->buf_cap ? x->buf_cap : 65536;
+
+	if (need <= x->buf_cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	free(x->buf);   /* nothing in it to keep */
+	x->buf = malloc(cap);
+	x->buf_cap = x->buf ? cap : 0;
+	if (!x->buf) {
+		fail(x, img, e->path, "allocate memory for the data", ENOMEM);
+		return false;
+	}
+	return true;
 }
 
 static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
@@ -113,6 +137,8 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 		x->modes[x->top] = *ino;
 		return 0;
 	case S_IFREG:
+		if (!reserve(x, img, e))
+			return 0;
 		if (cramfs_image_read(img, e, x->buf) < 0) {
 			x->res->errors++;
 			return 0;
@@ -133,13 +159,15 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 			fail(x, img, e->path, "write", errno);
 		return 0;
 	case S_IFLNK:
+		if (!reserve(x, img, e))
+			return 0;
 		if (cramfs_image_read(img, e, x->buf) < 0) {
 			x->res->errors++;
 			return 0;
 		}
 		x->buf[ino->size] = '\0';
 		if (strlen((char *)x->buf) != ino->size) {
-			cr_err(&img->log, "%s: symlink target contains a NUL byte", e->path);
+			img_err(&img->log, "%s: symlink target contains a NUL byte", e->path);
 			x->res->errors++;
 			return 0;
 		}
@@ -170,7 +198,7 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 		return 0;
 	}
 	default:
-		cr_err(&img->log, "%s: unknown file type (mode 0%o); skipped", e->path, ino->mode);
+		img_err(&img->log, "%s: unknown file type (mode 0%o); skipped", e->path, ino->mode);
 		x->res->errors++;
 		return 0;
 	}
@@ -186,13 +214,13 @@ static int open_target(struct cramfs_image *img, const char *dir)
 		return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (errno != EEXIST) {
 		int err = -errno;
-		cr_err(&img->log, "%s: cannot create: %s", dir, strerror(errno));
+		img_err(&img->log, "%s: cannot create: %s", dir, strerror(errno));
 		return err;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		int err = -errno;
-		cr_err(&img->log, "%s: cannot open: %s", dir, strerror(errno));
+		img_err(&img->log, "%s: cannot open: %s", dir, strerror(errno));
 		return err;
 	}
 	d = fdopendir(dup(fd));
@@ -202,7 +230,7 @@ static int open_target(struct cramfs_image *img, const char *dir)
 	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			cr_err(&img->log, "%s: exists and is not empty; extract into a new or empty directory", dir);
+			img_err(&img->log, "%s: exists and is not empty; extract into a new or empty directory", dir);
 			closedir(d);
 			close(fd);
 			return -EEXIST;
@@ -223,11 +251,6 @@ int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct c
 		return -ENOMEM;
 	x->opts = opts;
 	x->res = res;
-	x->buf = malloc(CRAMFS_SIZE_MAX + 1);
-	if (!x->buf) {
-		free(x);
-		return -ENOMEM;
-	}
 	img->log = opts->log;
 	x->fds[0] = open_target(img, destdir);
 	if (x->fds[0] < 0) {

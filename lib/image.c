@@ -17,6 +17,37 @@
 
 #define MAX_DEPTH 1024
 
+void img_vlog(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, va_list ap)
+{
+	char small[1024], *big;
+	va_list aq;
+	int n;
+
+	if (!log || !log->fn || level > log->max_level)
+		return;
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small) || !(big = malloc((size_t)n + 1))) {
+		log->fn(log->ctx, level, small);
+		return;
+	}
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	log->fn(log->ctx, level, big);
+	free(big);
+}
+
+void img_log(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	img_vlog(log, level, fmt, ap);
+	va_end(ap);
+}
+
 static bool find_super(struct cramfs_image *img)
 {
 	static const uint64_t where[] = { 0, CRAMFS_PAD_SIZE };
@@ -44,52 +75,52 @@ static int check_super(struct cramfs_image *img)
 	const struct cramfs_log *log = &img->log;
 
 	if (sb->flags & ~CRAMFS_SUPPORTED_FLAGS) {
-		cr_err(log, "superblock (byte %llu): unsupported flags 0x%x (the kernel refuses to mount)",
-		       (unsigned long long)(sb_off + CRAMFS_SB_FLAGS), sb->flags & ~CRAMFS_SUPPORTED_FLAGS);
+		img_err(log, "superblock (byte %llu): unsupported flags 0x%x (the kernel refuses to mount)",
+		        (unsigned long long)(sb_off + CRAMFS_SB_FLAGS), sb->flags & ~CRAMFS_SUPPORTED_FLAGS);
 		return -EBADMSG;
 	}
 	if (sb->flags & CRAMFS_FLAG_FSID_VERSION_2) {
 		if (sb->size < sb_off + CRAMFS_SUPER_SIZE) {
-			cr_err(log, "superblock (byte %llu): size %u is smaller than the superblock's end (%llu)",
-			       (unsigned long long)(sb_off + CRAMFS_SB_SIZE), sb->size,
-			       (unsigned long long)(sb_off + CRAMFS_SUPER_SIZE));
+			img_err(log, "superblock (byte %llu): size %u is smaller than the superblock's end (%llu)",
+			        (unsigned long long)(sb_off + CRAMFS_SB_SIZE), sb->size,
+			        (unsigned long long)(sb_off + CRAMFS_SUPER_SIZE));
 			return -EBADMSG;
 		}
 		if (sb->size > img->map_len) {
-			cr_err(log, "superblock (byte %llu): size %u is larger than the file (%llu bytes): "
-			       "image truncated", (unsigned long long)(sb_off + CRAMFS_SB_SIZE), sb->size,
-			       (unsigned long long)img->map_len);
+			img_err(log, "superblock (byte %llu): size %u is larger than the file (%llu bytes): "
+			        "image truncated", (unsigned long long)(sb_off + CRAMFS_SB_SIZE), sb->size,
+			        (unsigned long long)img->map_len);
 			return -EBADMSG;
 		}
 		if (sb->size < img->map_len)
-			cr_warn(log, "file has %llu bytes after the image's end (byte %u)",
-				(unsigned long long)(img->map_len - sb->size), sb->size);
+			img_warn(log, "file has %llu bytes after the image's end (byte %u)",
+				 (unsigned long long)(img->map_len - sb->size), sb->size);
 		img->end = sb->size;
 	} else {
-		cr_warn(log, "superblock has no FSID_VERSION_2 flag: size, block and file counts are not valid "
-			"(an MTD mount fails)");
+		img_warn(log, "superblock has no FSID_VERSION_2 flag: size, block and file counts are not valid "
+			 "(an MTD mount fails)");
 		img->end = img->map_len;
 	}
 	if (!S_ISDIR(sb->root.mode)) {
-		cr_err(log, "superblock (byte %llu): root inode is not a directory (mode 0%o)",
-		       (unsigned long long)(sb_off + CRAMFS_SB_ROOT), sb->root.mode);
+		img_err(log, "superblock (byte %llu): root inode is not a directory (mode 0%o)",
+		        (unsigned long long)(sb_off + CRAMFS_SB_ROOT), sb->root.mode);
 		return -EBADMSG;
 	}
 	if (root_off == 0) {
 		if (sb->root.size)
-			cr_err(log, "superblock: root has %u bytes of entries but offset 0", sb->root.size);
+			img_err(log, "superblock: root has %u bytes of entries but offset 0", sb->root.size);
 		return sb->root.size ? -EBADMSG : 0;
 	}
 	if (!(sb->flags & CRAMFS_FLAG_SHIFTED_ROOT_OFFSET) && root_off != CRAMFS_SUPER_SIZE &&
 	    root_off != CRAMFS_PAD_SIZE + CRAMFS_SUPER_SIZE) {
-		cr_err(log, "superblock: root entries at byte %llu, not right after the superblock, and no "
-		       "SHIFTED_ROOT_OFFSET flag (the kernel refuses to mount)", (unsigned long long)root_off);
+		img_err(log, "superblock: root entries at byte %llu, not right after the superblock, and no "
+		        "SHIFTED_ROOT_OFFSET flag (the kernel refuses to mount)", (unsigned long long)root_off);
 		return -EBADMSG;
 	}
 	if (root_off < sb_off + CRAMFS_SUPER_SIZE || !img_has(img, root_off, sb->root.size)) {
-		cr_err(log, "superblock: root entries (bytes %llu..%llu) outside the image (%llu bytes)",
-		       (unsigned long long)root_off, (unsigned long long)(root_off + sb->root.size),
-		       (unsigned long long)img->end);
+		img_err(log, "superblock: root entries (bytes %llu..%llu) outside the image (%llu bytes)",
+		        (unsigned long long)root_off, (unsigned long long)(root_off + sb->root.size),
+		        (unsigned long long)img->end);
 		return -EBADMSG;
 	}
 	return 0;
@@ -97,25 +128,86 @@ static int check_super(struct cramfs_image *img)
 
 /* ---- walking ---- */
 
+int img_claims_init(struct img_claims *c, uint64_t units)
+{
+	c->words = (size_t)(units / 64 + 1);
+	c->bits = calloc(c->words, sizeof(*c->bits));
+	c->tree = calloc(c->words + 1, sizeof(*c->tree));
+	if (!c->bits || !c->tree) {
+		free(c->bits);
+		free(c->tree);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void img_claims_free(struct img_claims *c)
+{
+	free(c->bits);
+	free(c->tree);
+}
+
+/* Taken units in words [0, w). */
+static uint64_t img_claims_prefix(const struct img_claims *c, size_t w)
+{
+	uint64_t n = 0;
+
+	for (; w; w &= w - 1)
+		n += c->tree[w];
+	return n;
+}
+
+/* Bits lo..hi (inclusive, 0..63) of a word. */
+static uint64_t bit_range(unsigned lo, unsigned hi)
+{
+	return (~0ull >> (63 - hi)) & (~0ull << lo);
+}
+
+bool img_claims_any(const struct img_claims *c, uint64_t a, uint64_t b)
+{
+	size_t wa = (size_t)(a / 64), wb = (size_t)((b - 1) / 64);
+
+	if (wa == wb)
+		return c->bits[wa] & bit_range(a % 64, (b - 1) % 64);
+	if (c->bits[wa] & bit_range(a % 64, 63) || c->bits[wb] & bit_range(0, (b - 1) % 64))
+		return true;
+	return img_claims_prefix(c, wb) - img_claims_prefix(c, wa + 1) > 0;
+}
+
+void img_claims_take(struct img_claims *c, uint64_t a, uint64_t b)
+{
+	for (size_t w = (size_t)(a / 64); w <= (b - 1) / 64; w++) {
+		unsigned lo = w == a / 64 ? a % 64 : 0, hi = w == (b - 1) / 64 ? (b - 1) % 64 : 63;
+		uint64_t m = bit_range(lo, hi);
+		c->bits[w] |= m;
+		for (size_t i = w + 1; i <= c->words; i += i & -i)
+			c->tree[i] += (uint32_t)__builtin_popcountll(m);
+	}
+}
+
+/*
+ * The 4-byte units of directory entries already walked.  A directory whose
+ * entries overlap them (a loop back to an ancestor or to itself, or two
+ * directories sharing entries) is reported and not walked: every byte of
+ * entries is walked at most once, so a crafted image cannot make the walk
+ * repeat the tree (and an extraction create files) without end.
+ */
 struct walker {
 	struct cramfs_image *img;
 	cramfs_walk_fn fn;
 	void *arg;
-	uint8_t *visited;               /* one bit per 4-byte unit of directory offsets */
-	uint64_t visited_units;
+	struct img_claims walked;       /* units of directory entries already walked */
 	char path[4 * 4096 + 256];
 };
 
 static void walk_problem(struct walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void walk_problem(struct walker *w, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	img_vlog(&w->img->log, CRAMFS_ERROR, fmt, ap);
 	va_end(ap);
-	cr_err(&w->img->log, "%s", text);
 	w->img->walk_problems++;
 }
 
@@ -129,7 +221,7 @@ static bool valid_name(const char *name, size_t len)
 static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pathlen)
 {
 	struct cramfs_image *img = w->img;
-	uint64_t off = dir->inode.offset, end = off + dir->inode.size;
+	uint64_t off = dir->inode.offset, end = off_add(off, dir->inode.size);
 	char prev[CRAMFS_MAXPATHLEN + 1] = "";
 	bool have_prev = false;
 	int ret = 0;
@@ -138,20 +230,19 @@ static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pat
 		walk_problem(w, "%s: directories nested deeper than %d levels", dir->path, MAX_DEPTH);
 		return 0;
 	}
-	if (off / 4 < w->visited_units) {
-		uint64_t u = off / 4;
-		if (w->visited[u / 8] & (1u << (u % 8))) {
-			walk_problem(w, "%s: entries at byte %llu already belong to another directory (loop)",
-				     dir->path, (unsigned long long)off);
-			return 0;
-		}
-		w->visited[u / 8] |= (uint8_t)(1u << (u % 8));
-	}
 	if (!img_has(img, off, dir->inode.size)) {
 		walk_problem(w, "%s: entries (bytes %llu..%llu) pass the image end (%llu)", dir->path,
 			     (unsigned long long)off, (unsigned long long)end, (unsigned long long)img->end);
 		return 0;
 	}
+	/* offsets are multiples of 4: unit off/4 up to the unit holding the last byte */
+	if (img_claims_any(&w->walked, off / 4, (end + 3) / 4)) {
+		walk_problem(w, "%s: entries (bytes %llu..%llu) overlap entries already walked: a directory "
+			     "loop or shared entries; not walked again", dir->path, (unsigned long long)off,
+			     (unsigned long long)end);
+		return 0;
+	}
+	img_claims_take(&w->walked, off / 4, (end + 3) / 4);
 	while (off < end && ret >= 0) {
 		struct cramfs_entry e = { .inode_offset = off, .depth = dir->depth + 1 };
 		const char *raw;
@@ -236,7 +327,9 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 {
 	struct walker *w = calloc(1, sizeof(*w));
 	struct cramfs_entry root = { .path = "/", .name = "" };
-	uint64_t limit = img->end < CRAMFS_OFFSET_LIMIT ? img->end : CRAMFS_OFFSET_LIMIT;
+	/* entries start below 256 MiB and are less than 16 MiB long */
+	uint64_t reach = (uint64_t)CRAMFS_OFFSET_LIMIT + CRAMFS_SIZE_MAX;
+	uint64_t limit = img->end < reach ? img->end : reach;
 	int ret;
 
 	if (!w)
@@ -244,9 +337,7 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 	w->img = img;
 	w->fn = fn;
 	w->arg = arg;
-	w->visited_units = limit / 4 + 1;
-	w->visited = calloc(w->visited_units / 8 + 1, 1);
-	if (!w->visited) {
+	if (img_claims_init(&w->walked, limit / 4 + 1) < 0) {
 		free(w);
 		return -ENOMEM;
 	}
@@ -256,7 +347,7 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 	ret = fn(img, &root, arg);
 	if (ret == 0 && root.inode.size)
 		ret = walk_dir(w, &root, 1);
-	free(w->visited);
+	img_claims_free(&w->walked);
 	free(w);
 	return ret < 0 ? ret : 0;
 }
@@ -269,31 +360,31 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 	const struct cramfs_log *log = &img->log;
 	uint32_t bs = img->info.blksize, size = e->inode.size;
 	uint32_t nblocks = (uint32_t)(((uint64_t)size + bs - 1) / bs);
-	uint64_t table = e->inode.offset, next = table + (uint64_t)nblocks * 4;
+	uint64_t table = e->inode.offset, next = off_add(table, off_mul(nblocks, 4));
 	bool ext = img->info.super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS;
 	uint64_t before = *problems;
 
 	if (!size)
 		return 0;
-	if (!table || !img_has(img, table, (uint64_t)nblocks * 4)) {
-		cr_err(log, "%s: block pointer table at byte %llu (%u pointers) is outside the image", e->path,
-		       (unsigned long long)table, nblocks);
+	if (!table || !img_has(img, table, off_mul(nblocks, 4))) {
+		img_err(log, "%s: block pointer table at byte %llu (%u pointers) is outside the image", e->path,
+		        (unsigned long long)table, nblocks);
 		++*problems;
 		return -EBADMSG;
 	}
 	for (uint32_t i = 0; i < nblocks; i++) {
-		uint32_t ptr = img_get32(img, table + (uint64_t)i * 4);
+		uint32_t ptr = img_get32(img, off_add(table, off_mul(i, 4)));
 		uint32_t want = i == nblocks - 1 ? size - i * bs : bs;
 		struct block_info bi = { .index = i, .ptr = ptr };
 		uint8_t *out = buf ? buf + (uint64_t)i * bs : img->scratch;
-		uint64_t ptr_off = table + (uint64_t)i * 4;
+		uint64_t ptr_off = off_add(table, off_mul(i, 4));
 
 		bi.direct = ext && cramfs_blkptr_is_direct(ptr);
 		bi.raw = ext && cramfs_blkptr_is_raw(ptr);
 		if (!ext && (ptr & CRAMFS_BLK_FLAGS)) {
 			/* without the flag these are plain offset bits, which put the block past 1 GiB */
-			cr_err(log, "%s: block %u pointer 0x%08x (byte %llu) has flag bits but the image has no "
-			       "EXT_BLOCK_POINTERS flag", e->path, i, ptr, (unsigned long long)ptr_off);
+			img_err(log, "%s: block %u pointer 0x%08x (byte %llu) has flag bits but the image has no "
+			        "EXT_BLOCK_POINTERS flag", e->path, i, ptr, (unsigned long long)ptr_off);
 			++*problems;
 			return -EBADMSG;
 		}
@@ -304,19 +395,19 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				bi.len = i == nblocks - 1 ? size % bs : bs;
 				if (bi.len == 0) {
 					img->decode_warnings++;
-					cr_warn(log, "%s: last block is direct and uncompressed in a file whose size is a "
-						"multiple of %u: the stock kernel reads it as zeros (pointer at byte %llu)",
-						e->path, bs, (unsigned long long)ptr_off);
+					img_warn(log, "%s: last block is direct and uncompressed in a file whose size is a "
+						 "multiple of %u: the stock kernel reads it as zeros (pointer at byte %llu)",
+						 e->path, bs, (unsigned long long)ptr_off);
 					bi.len = bs;
 				}
 				bi.extent_start = bi.start;
 				bi.extent_len = bi.len;
-				next = bi.start + bs;
+				next = off_add(bi.start, bs);
 			} else {
 				if (!img_has(img, bi.start, 2)) {
-					cr_err(log, "%s: block %u: direct pointer to byte %llu is outside the image "
-					       "(pointer at byte %llu)", e->path, i, (unsigned long long)bi.start,
-					       (unsigned long long)ptr_off);
+					img_err(log, "%s: block %u: direct pointer to byte %llu is outside the image "
+					        "(pointer at byte %llu)", e->path, i, (unsigned long long)bi.start,
+					        (unsigned long long)ptr_off);
 					++*problems;
 					return -EBADMSG;
 				}
@@ -324,15 +415,15 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				bi.extent_start = bi.start;
 				bi.extent_len = 2 + bi.len;
 				bi.start += 2;
-				next = bi.start + bi.len;
+				next = off_add(bi.start, bi.len);
 			}
 		} else {
 			uint64_t end = ptr & ~(ext ? CRAMFS_BLK_FLAGS : 0);
 			bi.start = next;
 			if (end < bi.start) {
-				cr_err(log, "%s: block %u ends at byte %llu, before it starts (byte %llu) "
-				       "(pointer at byte %llu)", e->path, i, (unsigned long long)end,
-				       (unsigned long long)bi.start, (unsigned long long)ptr_off);
+				img_err(log, "%s: block %u ends at byte %llu, before it starts (byte %llu) "
+				        "(pointer at byte %llu)", e->path, i, (unsigned long long)end,
+				        (unsigned long long)bi.start, (unsigned long long)ptr_off);
 				++*problems;
 				return -EBADMSG;
 			}
@@ -342,19 +433,20 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 			next = end;
 		}
 		if (!img_has(img, bi.start, bi.len)) {
-			cr_err(log, "%s: block %u (bytes %llu..%llu) passes the image end (%llu)", e->path, i,
-			       (unsigned long long)bi.start, (unsigned long long)(bi.start + bi.len),
-			       (unsigned long long)img->end);
+			img_err(log, "%s: block %u (bytes %llu..%llu) passes the image end (%llu)", e->path, i,
+			        (unsigned long long)bi.start, (unsigned long long)(bi.start + bi.len),
+			        (unsigned long long)img->end);
 			++*problems;
 			return -EBADMSG;
 		}
 		if (bi.len == 0) {
 			bi.hole = true;
-			memset(out, 0, want);
+			if (buf)    /* checking only: nothing to clear (a file of holes costs no memset) */
+				memset(out, 0, want);
 		} else if (bi.raw) {
 			if (bi.len != want) {
-				cr_err(log, "%s: block %u is stored raw with %llu bytes at byte %llu; it should have %u",
-				       e->path, i, (unsigned long long)bi.len, (unsigned long long)bi.start, want);
+				img_err(log, "%s: block %u is stored raw with %llu bytes at byte %llu; it should have %u",
+				        e->path, i, (unsigned long long)bi.len, (unsigned long long)bi.start, want);
 				++*problems;
 			} else {
 				memcpy(out, img->map + bi.start, want);
@@ -362,20 +454,20 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 		} else {
 			long got;
 			if (bi.len > 2ull * bs) {
-				cr_err(log, "%s: block %u at byte %llu is %llu bytes long; the kernel refuses blocks "
-				       "over %u", e->path, i, (unsigned long long)bi.start,
-				       (unsigned long long)bi.len, 2 * bs);
+				img_err(log, "%s: block %u at byte %llu is %llu bytes long; the kernel refuses blocks "
+				        "over %u", e->path, i, (unsigned long long)bi.start,
+				        (unsigned long long)bi.len, 2 * bs);
 				++*problems;
 				continue;
 			}
 			got = cr_decompress(img->map + bi.start, bi.len, img->scratch, 2 * (size_t)bs);
 			if (got < 0) {
-				cr_err(log, "%s: block %u at byte %llu (%llu bytes) is not a valid zlib stream",
-				       e->path, i, (unsigned long long)bi.start, (unsigned long long)bi.len);
+				img_err(log, "%s: block %u at byte %llu (%llu bytes) is not a valid zlib stream",
+				        e->path, i, (unsigned long long)bi.start, (unsigned long long)bi.len);
 				++*problems;
 			} else if ((uint64_t)got != want) {
-				cr_err(log, "%s: block %u at byte %llu inflates to %ld bytes; it should be %u",
-				       e->path, i, (unsigned long long)bi.start, got, want);
+				img_err(log, "%s: block %u at byte %llu inflates to %ld bytes; it should be %u",
+				        e->path, i, (unsigned long long)bi.start, got, want);
 				++*problems;
 			} else if (out != img->scratch) {
 				memcpy(out, img->scratch, want);
@@ -458,7 +550,7 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 	img->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (img->fd < 0) {
 		err = -errno;
-		cr_err(&img->log, "%s: cannot open: %s", path, strerror(errno));
+		img_err(&img->log, "%s: cannot open: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (fstat(img->fd, &st) < 0) {
@@ -466,7 +558,7 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		cr_err(&img->log, "%s: not a regular file or block device", path);
+		img_err(&img->log, "%s: not a regular file or block device", path);
 		err = -EINVAL;
 		goto fail;
 	}
@@ -476,8 +568,8 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		img->map_len = end > 0 ? (uint64_t)end : 0;
 	}
 	if (img->map_len < CRAMFS_SUPER_SIZE) {
-		cr_err(&img->log, "%s: %llu bytes: too small for a cramfs superblock (%d bytes)", path,
-		       (unsigned long long)img->map_len, CRAMFS_SUPER_SIZE);
+		img_err(&img->log, "%s: %llu bytes: too small for a cramfs superblock (%d bytes)", path,
+		        (unsigned long long)img->map_len, CRAMFS_SUPER_SIZE);
 		err = -EBADMSG;
 		goto fail;
 	}
@@ -485,12 +577,12 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 	if (img->map == MAP_FAILED) {
 		err = -errno;
 		img->map = NULL;
-		cr_err(&img->log, "%s: cannot map: %s", path, strerror(errno));
+		img_err(&img->log, "%s: cannot map: %s", path, strerror(errno));
 		goto fail;
 	}
 	img->info.file_size = img->map_len;
 	if (!find_super(img)) {
-		cr_err(&img->log, "%s: no cramfs magic at byte 0 or 512: not a cramfs image", path);
+		img_err(&img->log, "%s: no cramfs magic at byte 0 or 512: not a cramfs image", path);
 		err = -EBADMSG;
 		goto fail;
 	}

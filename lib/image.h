@@ -25,10 +25,62 @@ static inline bool img_has(const struct cramfs_image *img, uint64_t off, uint64_
 	return off <= img->end && len <= img->end - off;
 }
 
+/*
+ * Sums and products of offsets and sizes read from an image: a result that
+ * would wrap saturates to UINT64_MAX, which img_has always refuses.  Today's
+ * fields are 32 bits wide and the arithmetic 64, so nothing wraps; these keep
+ * it that way if a field ever grows.
+ */
+static inline uint64_t off_add(uint64_t a, uint64_t b)
+{
+	uint64_t s;
+	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
+}
+
+static inline uint64_t off_mul(uint64_t a, uint64_t b)
+{
+	uint64_t p;
+	return __builtin_mul_overflow(a, b, &p) ? UINT64_MAX : p;
+}
+
 static inline uint32_t img_get32(const struct cramfs_image *img, uint64_t off)
 {
 	return cramfs_get32(img->map + off, img->info.endian);
 }
+
+/*
+ * Messages of the reader.  They name paths, and a path in an image can be
+ * far longer than cr_log's 1024-byte buffer (four names of 252 bytes are
+ * enough), which would cut off the problem at the end of the message: these
+ * format the whole text.
+ */
+void img_vlog(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+void img_log(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define img_err(log, ...)   img_log(log, CRAMFS_ERROR, __VA_ARGS__)
+#define img_warn(log, ...)  img_log(log, CRAMFS_WARNING, __VA_ARGS__)
+#define img_info(log, ...)  img_log(log, CRAMFS_INFO, __VA_ARGS__)
+
+/*
+ * A set of 4-byte units of the image, for regions that must not overlap
+ * (directory entries, block pointer tables).  Asking whether any unit of a
+ * range is taken costs O(log n): one bit per unit, and a Fenwick tree of the
+ * number of taken units in each 64-unit word.  Without it, a crafted image
+ * whose regions overlap makes the reader repeat work quadratically or worse.
+ */
+struct img_claims {
+	uint64_t *bits;
+	uint32_t *tree;                 /* 1-based Fenwick tree over words */
+	size_t words;
+};
+
+int img_claims_init(struct img_claims *c, uint64_t units);     /* 0 or -ENOMEM */
+void img_claims_free(struct img_claims *c);
+/* Is any unit in [a, b) taken?  a < b <= the units given to img_claims_init. */
+bool img_claims_any(const struct img_claims *c, uint64_t a, uint64_t b);
+/* Take the units [a, b), none of which is taken yet. */
+void img_claims_take(struct img_claims *c, uint64_t a, uint64_t b);
 
 /* What decoding one block found; reported to a caller that wants to see every block. */
 struct block_info {

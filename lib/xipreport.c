@@ -29,7 +29,7 @@ struct reporter {
 
 static uint32_t blkptr(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t i)
 {
-	return img_get32(img, e->inode.offset + (uint64_t)i * 4);
+	return img_get32(img, off_add(e->inode.offset, off_mul(i, 4)));
 }
 
 /* The kernel's cramfs_get_block_range: how many pages from pgoff are one direct run. */
@@ -56,7 +56,7 @@ static bool last_page_shared(const struct cramfs_image *img, const struct cramfs
 
 	if (!partial)
 		return false;
-	addr = cramfs_blkptr_direct_start(blkptr(img, e, e->inode.size / bs)) + partial;
+	addr = off_add(cramfs_blkptr_direct_start(blkptr(img, e, e->inode.size / bs)), partial);
 	/* bytes past the image end are whatever the flash holds: not known to be zero */
 	if (!img_has(img, addr, bs - partial))
 		return true;
@@ -66,21 +66,30 @@ static bool last_page_shared(const struct cramfs_image *img, const struct cramfs
 	return false;
 }
 
-/* Pages a mapping from pgoff to the file's end (total pages) gets directly, and why not more. */
+/*
+ * Pages a mapping from pgoff to the file's end (total pages) gets directly,
+ * and why not more.  When that is none, *skip is how many pages from pgoff
+ * on no mapping can start at either: the rest of a misaligned run is just as
+ * misaligned (its addresses are a page apart), so the caller need not try
+ * each of them (which made files of misaligned runs quadratic).
+ */
 static uint32_t direct_from(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t pgoff,
-			    uint32_t total, const char **reason, uint32_t *reason_page)
+			    uint32_t total, const char **reason, uint32_t *reason_page, uint32_t *skip)
 {
 	uint32_t first, pages = total - pgoff, n = block_range(img, e, pgoff, pages, &first);
-	uint64_t addr = (uint64_t)first << CRAMFS_BLK_DIRECT_PTR_SHIFT;
+	/* the kernel's offset is 32 bits, and an offset of 0 means "no range" */
+	uint32_t addr = first << CRAMFS_BLK_DIRECT_PTR_SHIFT;
 
 	*reason = NULL;
 	*reason_page = pgoff;
-	if (!n) {
+	*skip = 1;
+	if (!n || !addr) {
 		*reason = "unsuitable block layout";
 		return 0;
 	}
 	if (addr % img->info.blksize) {
 		*reason = "data is not page aligned";
+		*skip = n;
 		return 0;
 	}
 	if (n < pages) {
@@ -117,7 +126,7 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 	uint32_t bs = img->info.blksize, pages;
 	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size };
 	const char *why;
-	uint32_t why_page;
+	uint32_t why_page, skip;
 	size_t nruns = 0;
 	int err;
 
@@ -125,16 +134,16 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 		return 0;
 	pages = (uint32_t)(((uint64_t)e->inode.size + bs - 1) / bs);
 	f.pages = pages;
-	if (!img_has(img, e->inode.offset, (uint64_t)pages * 4) || !e->inode.offset) {
+	if (!img_has(img, e->inode.offset, off_mul(pages, 4)) || !e->inode.offset) {
 		f.reason = "block pointers outside the image";
 		goto done;
 	}
-	f.direct_pages = direct_from(img, e, 0, pages, &f.reason, &f.reason_page);
+	f.direct_pages = direct_from(img, e, 0, pages, &f.reason, &f.reason_page, &skip);
 	f.mapping = f.direct_pages == pages ? CRAMFS_MAP_ALL : f.direct_pages ? CRAMFS_MAP_PARTIAL : CRAMFS_MAP_NONE;
 
 	/* every run a mapping could start at, e.g. an ELF segment's first page */
 	for (uint32_t p = 0; p < pages;) {
-		uint32_t n = direct_from(img, e, p, pages, &why, &why_page);
+		uint32_t n = direct_from(img, e, p, pages, &why, &why_page, &skip);
 		if (n) {
 			err = add_run(r, &nruns, p, n);
 			if (err)
@@ -142,7 +151,7 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 			f.run_pages += n;
 			p += n;
 		} else {
-			p++;
+			p += skip;
 		}
 	}
 	f.last_page_read_bug = e->inode.size % bs == 0 && (img->info.super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS) &&

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, from a fresh Debian bookworm machine: install what is needed, build,
 # run `make check` (unit tests, CLI tests, interoperability with util-linux, the Debian rootfs
-# round trips, and the real-kernel XIP rig under qemu), then `make distcheck`.
+# round trips, and the real-kernel XIP rig under qemu), then `make distcheck`, an arm64 cross
+# build, the tests under sanitizers and valgrind, and a fuzzing smoke run.
 # Run as root from the source directory: sudo sh tests/run-all.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,3 +26,7 @@ fi
 make distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-system-tests"
 # cramfsck and mkcramfs cross-built for an arm64 target, as Buildroot builds them, run under qemu
 sh tests/cross.sh
+# the unit and CLI tests under AddressSanitizer and UBSan; a round trip under valgrind
+sh tests/sanitize.sh
+# the image reader fuzzer: every saved input replayed, then a short run from a fixed seed
+sh fuzz/smoke.sh
