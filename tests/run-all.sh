@@ -4,12 +4,15 @@
 # round trips, and the real-kernel XIP rig under qemu), then `make distcheck`, an arm64 cross
 # build, the tests under sanitizers and valgrind, and a fuzzing smoke run.
 # Run as root from the source directory: sudo sh tests/run-all.sh
+# The build goes to build/ (out of tree), so the other builds below may use the tree too.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 sh tests/deps.sh
 autoreconf -fi
-./configure
+mkdir -p build
+cd build
+../configure
 make -j"$(nproc)"
 status=0
 make -j"$(nproc)" check || status=$?
@@ -24,6 +27,7 @@ if [ "$status" -ne 0 ]; then
 fi
 # the release tarball builds and passes its own unit and CLI tests
 make distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-system-tests"
+cd "$top"
 # cramfsck and mkcramfs cross-built for an arm64 target, as Buildroot builds them, run under qemu
 sh tests/cross.sh
 # the unit and CLI tests under AddressSanitizer and UBSan; a round trip under valgrind
