@@ -15,7 +15,7 @@
 #      compares the extracted tree with the rootfs (tests/lib/treecmp.py).
 #
 # Run from anywhere: sh tests/sanitize.sh.  Needs: the build dependencies, valgrind, fakeroot,
-# busybox-static, python3.  Takes about 10 minutes on 2 cores.
+# busybox-static, python3.  Takes 1 to 2 minutes on an idle 2-core machine.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 top=${SANITIZE_DIR:-${TMPDIR:-/tmp}/sanitize-build}
