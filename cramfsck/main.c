@@ -49,6 +49,7 @@ static void __attribute__((noreturn)) help(void)
 	       "Options:\n"
 	       "  -b, --blocksize=SIZE     the target's page size: 4096, 16384 or 65536 (default: detect)\n"
 	       "  -x, --extract=DIR        extract the tree into DIR (new, or an empty directory)\n"
+	       "  -j, --jobs=N             inflate on N threads (default: one per online CPU)\n"
 	       "      --xip                report, per file, what the kernel maps directly from flash\n"
 	       "      --json               with --xip: print the report as JSON\n"
 	       "  -v, --verbose            list every entry and say what is checked\n"
@@ -259,6 +260,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "extract", optional_argument, NULL, 'x' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "xip", no_argument, NULL, OPT_XIP },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -278,7 +280,7 @@ int main(int argc, char **argv)
 
 	stdout_info = stdout;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:x:vayhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:x:j:vayhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			oo.blksize = (uint32_t)strtoul(optarg, &end, 0);
@@ -289,6 +291,15 @@ int main(int argc, char **argv)
 			/* --extract alone (as in util-linux) only decodes, which every check does */
 			extract_dir = optarg;
 			break;
+		case 'j': {
+			unsigned long n;
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 || n > 256)
+				usage_error("thread count must be 1 to 256, not '%s'", optarg);
+			co.threads = (unsigned)n;
+			break;
+		}
 		case OPT_XIP:
 			xip = true;
 			break;

@@ -5,10 +5,10 @@
  * flags).  Each problem is logged with the path or byte offset it concerns.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "image.h"
 
@@ -32,6 +32,33 @@ struct owner {
 	uint32_t name;         /* offset in names */
 };
 
+/*
+ * A compressed block to inflate.  The walk only collects them; a batch is
+ * inflated on every thread at once, and what failed is reported in the
+ * order of the batch, so the messages do not depend on the thread count.
+ */
+struct inflate_job {
+	uint64_t start;
+	uint32_t len, want;
+	uint32_t owner, block;
+	long got;
+};
+
+#define INFLATE_BATCH 4096          /* blocks collected before inflating them */
+#define INFLATE_CLAIM 32            /* jobs a thread claims at a time */
+
+struct inflater {
+	const uint8_t *map;
+	size_t outcap;
+	struct inflate_job *jobs;
+	size_t njobs;
+	atomic_size_t next;
+	uint8_t *scratch[CR_MAX_THREADS + 1];  /* the caller's, then one per pool thread */
+	unsigned want;                      /* threads asked for, the caller included */
+	bool grown, pool_on;
+	struct cr_pool pool;
+};
+
 struct checker {
 	struct cramfs_image *img;
 	const struct cramfs_check_options *opts;
@@ -49,6 +76,8 @@ struct checker {
 	uint32_t *seen_size;
 	size_t seen_mask, seen_used;
 	uint64_t entries;
+	uint32_t owner;                 /* of the file being decoded */
+	struct inflater *inf;
 	int err;
 };
 
@@ -181,6 +210,124 @@ static bool seen_data(struct checker *c, uint64_t off, uint32_t size, bool *size
 	return false;
 }
 
+/* ---- inflating in parallel ---- */
+
+static int inflater_start(struct inflater *inf, const struct cramfs_image *img, unsigned threads)
+{
+	inf->map = img->map;
+	inf->outcap = 2 * (size_t)img->info.blksize;
+	inf->want = cr_thread_count(threads);
+	inf->jobs = malloc(INFLATE_BATCH * sizeof(*inf->jobs));
+	inf->scratch[0] = malloc(inf->outcap);
+	return inf->jobs && inf->scratch[0] ? 0 : -ENOMEM;
+}
+
+/*
+ * The pool starts with the first batch big enough to share: a small image
+ * is checked without starting a thread.  The calling thread inflates too,
+ * as worker 0; the pool's threads are workers 1 and up.  Without threads
+ * (none wanted, or none could start) the caller inflates alone.
+ */
+static void inflater_grow(struct inflater *inf)
+{
+	unsigned n = inf->want - 1;
+
+	inf->grown = true;
+	if (n > INFLATE_BATCH / INFLATE_CLAIM)
+		n = INFLATE_BATCH / INFLATE_CLAIM;
+	for (unsigned t = 1; t <= n; t++) {
+		inf->scratch[t] = malloc(inf->outcap);
+		if (!inf->scratch[t]) {
+			n = t - 1;
+			break;
+		}
+	}
+	if (n && cr_pool_start(&inf->pool, n) == 0)
+		inf->pool_on = true;
+	else if (n)
+		cr_pool_stop(&inf->pool);
+}
+
+static void inflater_stop(struct inflater *inf)
+{
+	if (inf->pool_on)
+		cr_pool_stop(&inf->pool);
+	for (unsigned t = 0; t < ARRAY_SIZE(inf->scratch) && inf->scratch[t]; t++)
+		free(inf->scratch[t]);
+	free(inf->jobs);
+}
+
+static void inflate_some(struct inflater *inf, uint8_t *out)
+{
+	for (;;) {
+		size_t i = atomic_fetch_add(&inf->next, INFLATE_CLAIM), stop = i + INFLATE_CLAIM;
+		if (i >= inf->njobs)
+			break;
+		if (stop > inf->njobs)
+			stop = inf->njobs;
+		for (; i < stop; i++) {
+			struct inflate_job *j = &inf->jobs[i];
+			j->got = cr_decompress(inf->map + j->start, j->len, out, inf->outcap);
+		}
+	}
+}
+
+static void pool_inflate(void *ctx, unsigned worker)
+{
+	struct inflater *inf = ctx;
+
+	inflate_some(inf, inf->scratch[worker + 1]);
+}
+
+/* Inflate the collected blocks and report, in their order, those that are wrong. */
+static void inflate_batch(struct checker *c)
+{
+	struct inflater *inf = c->inf;
+	char *path = NULL;
+
+	if (!inf->njobs)
+		return;
+	atomic_store(&inf->next, 0);
+	if (!inf->grown && inf->want > 1 && inf->njobs >= 2 * INFLATE_CLAIM)
+		inflater_grow(inf);
+	if (inf->pool_on)
+		cr_pool_submit(&inf->pool, pool_inflate, inf);
+	inflate_some(inf, inf->scratch[0]);
+	if (inf->pool_on)
+		cr_pool_wait(&inf->pool);
+	for (size_t i = 0; i < inf->njobs; i++) {
+		const struct inflate_job *j = &inf->jobs[i];
+		if (j->got == (long)j->want)
+			continue;
+		if (!path && !(path = malloc(PATH_BUF))) {
+			c->err = -ENOMEM;
+			break;
+		}
+		if (j->got < 0)
+			problem(c, "%s: block %u at byte %llu (%u bytes) is not a valid zlib stream",
+				owner_path(c, j->owner, path), j->block, (unsigned long long)j->start, j->len);
+		else
+			problem(c, "%s: block %u at byte %llu inflates to %ld bytes; it should be %u",
+				owner_path(c, j->owner, path), j->block, (unsigned long long)j->start, j->got,
+				j->want);
+	}
+	free(path);
+	inf->njobs = 0;
+}
+
+static void defer_block(void *arg, const struct cramfs_entry *e, const struct block_info *bi, uint32_t want)
+{
+	struct checker *c = arg;
+	struct inflater *inf = c->inf;
+
+	(void)e;
+	if (inf->njobs == INFLATE_BATCH)
+		inflate_batch(c);
+	inf->jobs[inf->njobs++] = (struct inflate_job){
+		.start = bi->start, .len = (uint32_t)bi->len, .want = want, .owner = c->owner, .block = bi->index,
+	};
+}
+
 struct block_ctx {
 	struct checker *c;
 	uint32_t owner;
@@ -252,6 +399,7 @@ static void check_data(struct checker *c, const struct cramfs_entry *e, uint32_t
 		}
 		img_claims_take(&c->tables, ino->offset / 4, ino->offset / 4 + units);
 	}
+	c->owner = owner;
 	img_decode(c->img, e, NULL, on_block, &bc, &c->res->problems);
 	c->res->data_bytes += ino->size;
 }
@@ -362,32 +510,24 @@ static void check_crc(struct checker *c)
 	const struct cramfs_image *img = c->img;
 	uint64_t sb = img->info.sb_offset, crc_off = sb + CRAMFS_SB_CRC;
 	static const uint8_t zero[4];
-	uLong crc = crc32(0, Z_NULL, 0);
+	uint32_t crc;
 
-	if (!(img->info.super.flags & CRAMFS_FLAG_FSID_VERSION_2))
+	if (!(img->info.super.flags & CRAMFS_FLAG_FSID_VERSION_2) || img->end < crc_off + 4)
 		return;
-	/* crc32 takes a uInt length: feed large images in pieces */
-	for (uint64_t off = sb; off < img->end;) {
-		uint64_t stop = off < crc_off ? crc_off : img->end;
-		if (off == crc_off) {
-			crc = crc32(crc, zero, 4);
-			off += 4;
-			continue;
-		}
-		if (stop - off > (1u << 30))
-			stop = off + (1u << 30);
-		crc = crc32(crc, img->map + off, (uInt)(stop - off));
-		off = stop;
-	}
-	if ((uint32_t)crc != img->info.super.crc)
+	/* the CRC is over the image from the superblock on, with the CRC field as zeros */
+	crc = cr_crc32(0, img->map + sb, crc_off - sb);
+	crc = cr_crc32(crc, zero, 4);
+	crc = cr_crc32(crc, img->map + crc_off + 4, img->end - crc_off - 4);
+	if (crc != img->info.super.crc)
 		problem(c, "superblock (byte %llu): CRC is 0x%08x but the image's CRC is 0x%08x",
-			(unsigned long long)crc_off, img->info.super.crc, (uint32_t)crc);
+			(unsigned long long)crc_off, img->info.super.crc, crc);
 }
 
 int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *opts,
 		 struct cramfs_check_result *res)
 {
-	struct checker c = { .img = img, .opts = opts, .res = res };
+	struct inflater inf = { 0 };
+	struct checker c = { .img = img, .opts = opts, .res = res, .inf = &inf };
 	const struct cramfs_super *sb = &img->info.super;
 	struct cramfs_log saved = img->log;
 	/* tables start below 256 MiB and hold at most 4096 pointers */
@@ -397,6 +537,12 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 	memset(res, 0, sizeof(*res));
 	if (img_claims_init(&c.tables, (img->end < reach ? img->end : reach) / 4 + 1) < 0)
 		return -ENOMEM;
+	err = inflater_start(&inf, img, opts->threads);
+	if (err) {
+		inflater_stop(&inf);
+		img_claims_free(&c.tables);
+		return err;
+	}
 	img->log = opts->log;
 	check_crc(&c);
 	add_extent(&c, 0, img->info.sb_offset + CRAMFS_SUPER_SIZE, add_owner(&c, "superblock", NO_PARENT), false);
@@ -407,8 +553,15 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 	img->strict = true;
 	img->walk_problems = 0;
 	img->decode_warnings = 0;
+	img->defer = defer_block;
+	img->defer_arg = &c;
 	err = cramfs_image_walk(img, check_entry, &c);
+	if (!err && !c.err)
+		inflate_batch(&c);
+	img->defer = NULL;
+	img->defer_arg = NULL;
 	img->strict = false;
+	inflater_stop(&inf);
 	if (!err)
 		err = c.err;
 	if (!err) {

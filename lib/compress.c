@@ -90,6 +90,14 @@ size_t cr_compress(struct compressor *c, const uint8_t *in, size_t inlen, uint8_
 static __thread struct libdeflate_decompressor *tls_decomp;
 #endif
 
+void cr_decompress_release(void)
+{
+#ifdef HAVE_LIBDEFLATE
+	libdeflate_free_decompressor(tls_decomp);
+	tls_decomp = NULL;
+#endif
+}
+
 long cr_decompress(const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap)
 {
 #ifdef HAVE_LIBDEFLATE
@@ -117,5 +125,15 @@ long cr_decompress(const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap)
 		ret = (long)s.total_out;
 	inflateEnd(&s);
 	return ret;
+#endif
+}
+
+uint32_t cr_crc32(uint32_t crc, const uint8_t *data, size_t len)
+{
+#ifdef HAVE_LIBDEFLATE
+	return libdeflate_crc32(crc, data, len);
+#else
+	/* crc32_z takes a size_t length (zlib 1.2.9 and later) */
+	return (uint32_t)crc32_z(crc, data, len);
 #endif
 }

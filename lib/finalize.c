@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "internal.h"
 
@@ -92,7 +91,7 @@ static int compute_crc(struct build *b, uint32_t *crc_out)
 	size_t cap = 1 << 20;
 	uint8_t *buf = malloc(cap);
 	uint64_t off = b->sb_off;
-	uLong crc = crc32(0, Z_NULL, 0);
+	uint32_t crc = 0;
 	int err = 0;
 
 	if (!buf)
@@ -103,11 +102,11 @@ static int compute_crc(struct build *b, uint32_t *crc_out)
 		if (!err && got != want)
 			err = -EIO;
 		if (!err)
-			crc = crc32(crc, buf, (uInt)want);
+			crc = cr_crc32(crc, buf, want);
 		off += want;
 	}
 	free(buf);
-	*crc_out = (uint32_t)crc;
+	*crc_out = crc;
 	return err;
 }
 

@@ -460,6 +460,10 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				++*problems;
 				continue;
 			}
+			if (!buf && img->defer) {
+				img->defer(img->defer_arg, e, &bi, want);
+				goto done;
+			}
 			got = cr_decompress(img->map + bi.start, bi.len, img->scratch, 2 * (size_t)bs);
 			if (got < 0) {
 				img_err(log, "%s: block %u at byte %llu (%llu bytes) is not a valid zlib stream",
@@ -473,6 +477,7 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				memcpy(out, img->scratch, want);
 			}
 		}
+done:
 		if (fn)
 			fn(arg, e, &bi);
 	}

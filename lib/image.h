@@ -5,6 +5,8 @@
 
 #include "internal.h"
 
+struct block_info;
+
 struct cramfs_image {
 	int fd;
 	const uint8_t *map;
@@ -16,6 +18,13 @@ struct cramfs_image {
 	bool strict;                    /* walking for cramfs_check: report every oddity */
 	uint64_t walk_problems;
 	uint64_t decode_warnings;
+	/*
+	 * Set by cramfs_check: img_decode hands each compressed block it would
+	 * inflate only to check (no output buffer) to defer, which inflates it
+	 * later, on many threads, and reports what it finds.
+	 */
+	void (*defer)(void *arg, const struct cramfs_entry *e, const struct block_info *bi, uint32_t want);
+	void *defer_arg;
 };
 
 static inline enum cramfs_endian img_endian(const struct cramfs_image *img) { return img->info.endian; }

@@ -3,6 +3,7 @@
 #ifndef CRAMFS_INTERNAL_H
 #define CRAMFS_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -164,7 +165,44 @@ void cr_compressor_free(struct compressor *c);
 size_t cr_compress(struct compressor *c, const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap);
 /* Inflate a complete zlib stream; returns output length, or -1 if the stream is bad. */
 long cr_decompress(const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap);
+/* Free what cr_decompress keeps for the calling thread (it keeps a decompressor per thread). */
+void cr_decompress_release(void);
 size_t cr_compress_bound(size_t inlen);
+/* CRC-32 as zlib's crc32() computes it, with libdeflate's faster code when built with it. */
+uint32_t cr_crc32(uint32_t crc, const uint8_t *data, size_t len);
+
+/* ---- pool.c: threads that share out one piece of work at a time ---- */
+
+#define CR_MAX_THREADS 256
+
+/* Called on every pool thread for each submission; worker is 0 .. started - 1. */
+typedef void (*cr_pool_fn)(void *ctx, unsigned worker);
+
+struct cr_pool_thread {
+	struct cr_pool *pool;
+	unsigned index;
+	pthread_t tid;
+};
+
+struct cr_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work, idle;
+	cr_pool_fn fn;
+	void *ctx;
+	uint64_t generation;    /* one per submission */
+	unsigned active;        /* threads still running the current submission */
+	unsigned started;
+	bool stop;
+	struct cr_pool_thread threads[CR_MAX_THREADS];
+};
+
+/* asked, or one per online CPU when 0; between 1 and CR_MAX_THREADS */
+unsigned cr_thread_count(unsigned asked);
+/* Starts up to n threads (fewer if the system refuses some); -EAGAIN if it refuses all. */
+int cr_pool_start(struct cr_pool *p, unsigned n);
+void cr_pool_submit(struct cr_pool *p, cr_pool_fn fn, void *ctx);
+void cr_pool_wait(struct cr_pool *p);
+void cr_pool_stop(struct cr_pool *p);
 
 /* ---- blockshare.c: identical blocks of different files ---- */
 

@@ -17,7 +17,6 @@
  * aligned start; compressed blocks carry a 16-bit length).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,6 @@
 
 #define SEQ_BUF (1024 * 1024)
 #define DEFAULT_BUDGET (32u << 20)
-#define MAX_THREADS 256
 
 /* A buffered writer for the packed data, which grows strictly forward. */
 struct seqw {
@@ -128,20 +126,6 @@ struct batch {
 	atomic_size_t next_job;
 };
 
-/* Compressing threads: each submitted batch is compressed by all of them. */
-struct pool {
-	pthread_mutex_t lock;
-	pthread_cond_t work, idle;
-	struct batch *current;
-	uint64_t generation;  /* one per submitted batch */
-	unsigned active;      /* threads still working on the current batch */
-	bool stop;
-	unsigned nthreads, started;
-	pthread_t tids[MAX_THREADS];
-	struct compressor *comps[MAX_THREADS];
-	size_t outcap;
-};
-
 struct writer {
 	struct build *b;
 	struct seqw seq;
@@ -149,7 +133,10 @@ struct writer {
 	bool used_ext;        /* a flagged pointer was written */
 	size_t cap;           /* blocks per batch */
 	struct batch batches[2];
-	struct pool pool;
+	/* compressing threads: each submitted batch is compressed by all of them */
+	struct cr_pool pool;
+	struct compressor *comps[CR_MAX_THREADS];
+	struct batch *compressing;
 
 	/* reading: the file being read and where */
 	size_t read_node;     /* index into b->order */
@@ -254,95 +241,18 @@ static void compress_jobs(struct batch *bt, struct compressor *comp, size_t outc
 	}
 }
 
-struct worker_arg {
-	struct pool *pool;
-	unsigned index;
-};
-
-static void *worker_main(void *arg)
+static void compress_batch(void *ctx, unsigned worker)
 {
-	struct worker_arg *wa = arg;
-	struct pool *p = wa->pool;
-	uint64_t seen = 0;
+	struct writer *w = ctx;
 
-	for (;;) {
-		struct batch *bt;
-
-		pthread_mutex_lock(&p->lock);
-		while (!p->stop && p->generation == seen)
-			pthread_cond_wait(&p->work, &p->lock);
-		if (p->stop) {
-			pthread_mutex_unlock(&p->lock);
-			return NULL;
-		}
-		seen = p->generation;
-		bt = p->current;
-		pthread_mutex_unlock(&p->lock);
-
-		compress_jobs(bt, p->comps[wa->index], p->outcap);
-
-		pthread_mutex_lock(&p->lock);
-		if (--p->active == 0)
-			pthread_cond_broadcast(&p->idle);
-		pthread_mutex_unlock(&p->lock);
-	}
+	compress_jobs(w->compressing, w->comps[worker], w->outcap);
 }
 
-static struct worker_arg worker_args[MAX_THREADS];
-
-static int pool_start(struct pool *p, unsigned n, int level, size_t outcap)
-{
-	p->nthreads = n;
-	p->outcap = outcap;
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->idle, NULL);
-	for (unsigned t = 0; t < n; t++) {
-		p->comps[t] = cr_compressor_new(level);
-		if (!p->comps[t])
-			return -ENOMEM;
-	}
-	for (unsigned t = 0; t < n; t++) {
-		worker_args[t] = (struct worker_arg){ p, t };
-		if (pthread_create(&p->tids[t], NULL, worker_main, &worker_args[t]))
-			return p->started ? 0 : -EAGAIN;   /* fewer threads: slower, same image */
-		p->started++;
-	}
-	return 0;
-}
-
-static void pool_submit(struct pool *p, struct batch *bt)
+static void submit_batch(struct writer *w, struct batch *bt)
 {
 	atomic_store(&bt->next_job, 0);
-	pthread_mutex_lock(&p->lock);
-	p->current = bt;
-	p->active = p->started;
-	p->generation++;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void pool_wait(struct pool *p)
-{
-	pthread_mutex_lock(&p->lock);
-	while (p->active)
-		pthread_cond_wait(&p->idle, &p->lock);
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void pool_stop(struct pool *p)
-{
-	pthread_mutex_lock(&p->lock);
-	p->stop = true;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->lock);
-	for (unsigned t = 0; t < p->started; t++)
-		pthread_join(p->tids[t], NULL);
-	for (unsigned t = 0; t < p->nthreads; t++)
-		cr_compressor_free(p->comps[t]);
-	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->work);
-	pthread_cond_destroy(&p->idle);
+	w->compressing = bt;
+	cr_pool_submit(&w->pool, compress_batch, w);
 }
 
 /* ---- placing ---- */
@@ -518,19 +428,13 @@ static int place_batch(struct writer *w, struct batch *bt)
 	return err;
 }
 
-static unsigned thread_count(const struct cramfs_build_options *o)
-{
-	long n = o->threads ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
-}
-
 int cr_write_data(struct build *b)
 {
 	const struct cramfs_build_options *o = b->opts;
 	uint32_t bs = o->blksize, max_blocks = (CRAMFS_SIZE_MAX + bs) / bs;
 	size_t budget = o->memory_budget ? o->memory_budget : DEFAULT_BUDGET;
 	struct writer w = { .b = b };
+	unsigned nthreads = cr_thread_count(o->threads);
 	struct batch *cur, *next;
 	int err = -ENOMEM;
 
@@ -555,7 +459,12 @@ int cr_write_data(struct build *b)
 		if (!bt->jobs || !bt->inbuf || !bt->outbuf)
 			goto out;
 	}
-	err = pool_start(&w.pool, thread_count(o), o->level, w.outcap);
+	for (unsigned t = 0; t < nthreads; t++) {
+		w.comps[t] = cr_compressor_new(o->level);
+		if (!w.comps[t])
+			goto out;
+	}
+	err = cr_pool_start(&w.pool, nthreads);
 	if (err)
 		goto out_pool;
 
@@ -573,19 +482,19 @@ int cr_write_data(struct build *b)
 	next = &w.batches[1];
 	err = read_batch(&w, cur);
 	if (!err)
-		pool_submit(&w.pool, cur);
+		submit_batch(&w, cur);
 	while (!err && cur->njobs) {
 		err = read_batch(&w, next);
-		pool_wait(&w.pool);
+		cr_pool_wait(&w.pool);
 		if (err)
 			break;
 		if (next->njobs)
-			pool_submit(&w.pool, next);
+			submit_batch(&w, next);
 		err = place_batch(&w, cur);
 		if (!err && o->progress)
 			o->progress(o->progress_ctx, &w.progress);
 		if (err)
-			pool_wait(&w.pool);
+			cr_pool_wait(&w.pool);
 		cur = next;
 		next = next == &w.batches[0] ? &w.batches[1] : &w.batches[0];
 	}
@@ -605,8 +514,10 @@ int cr_write_data(struct build *b)
 	if (w.used_ext)
 		b->flags |= CRAMFS_FLAG_EXT_BLOCK_POINTERS;
 out_pool:
-	pool_stop(&w.pool);
+	cr_pool_stop(&w.pool);
 out:
+	for (unsigned t = 0; t < nthreads; t++)
+		cr_compressor_free(w.comps[t]);
 	for (int k = 0; k < 2; k++) {
 		free(w.batches[k].jobs);
 		free(w.batches[k].inbuf);

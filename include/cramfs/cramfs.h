@@ -177,6 +177,7 @@ int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, ui
 
 struct cramfs_check_options {
 	bool verbose_listing;           /* log every entry at INFO */
+	unsigned threads;               /* inflating threads; 0: one per online CPU */
 	struct cramfs_log log;
 };
 
