@@ -146,7 +146,7 @@ mkdir "$T/img" "$T/log" || die "mkdir in $T failed"
 # checking rows, which all read $T/ref.img (our default image).
 rows=(our_default our_X)
 [ "$skip_new" = 1 ] || rows+=(our_best our_j1 our_j2)
-rows+=(ul_mkfs squashfs our_quarter our_ck our_ck_x ul_fsck_x)
+rows+=(ul_mkfs squashfs our_quarter our_ck our_ck_j1 our_ck_x ul_fsck_x)
 
 declare -A label=(
 	[our_default]="mkcramfs"
@@ -158,6 +158,7 @@ declare -A label=(
 	[squashfs]="mksquashfs -b 4096 -comp gzip, 2 threads"
 	[our_quarter]="mkcramfs, quarter corpus"
 	[our_ck]="cramfsck (full check)"
+	[our_ck_j1]="cramfsck -j 1 (full check, one thread)"
 	[our_ck_x]="cramfsck -x DIR"
 	[ul_fsck_x]="fsck.cramfs --extract=DIR"
 )
@@ -177,6 +178,7 @@ setup() {
 		CMD=(mksquashfs "$full" "$OUT" -b 4096 -comp gzip -noappend -processors 2 -no-progress) ;;
 	our_quarter) OUT=$T/img/quarter.img; CMD=("$MKCRAMFS" "$quarter" "$OUT") ;;
 	our_ck) CMD=("$CRAMFSCK" "$T/ref.img") ;;
+	our_ck_j1) CMD=("$CRAMFSCK" -j 1 "$T/ref.img") ;;
 	our_ck_x) rm -rf "$T/x1"; CMD=("$CRAMFSCK" -x "$T/x1" "$T/ref.img") ;;
 	ul_fsck_x) rm -rf "$T/x2"; CMD=(fsck.cramfs "--extract=$T/x2" "$T/ref.img") ;;
 	*) die "internal: unknown row $1" ;;
@@ -259,6 +261,23 @@ for ((r = 0; r < reps; r++)); do
 	round_loads+="$(loadavg | cut -d' ' -f1) "
 	say "round $((r + 1))/$reps done ($(($(date +%s) - start_s)) s, load $(loadavg))"
 done
+
+# ---- size against compression level: one run of each, after the rounds --
+# Not part of the rounds (level 12 alone takes several seconds): it shows
+# what each level costs and gives, to explain the size targets.
+sweep_opts=("-l 1" "-l 4" "-l 6" "-l 7" "-l 8" "-l 9" "-l 10" "-l 11" "-l 12" "-S" "--best -S")
+sweep_wall=() sweep_size=()
+say "level sweep: ${#sweep_opts[@]} builds, one run each"
+for opt in "${sweep_opts[@]}"; do
+	rm -f "$T/img/sweep.img"
+	# shellcheck disable=SC2086 # opt is one or two words
+	/usr/bin/time -f '%e %M' -o "$T/log/time" "$MKCRAMFS" $opt "$full" "$T/img/sweep.img" >/dev/null 2>"$T/log/err" ||
+		die "mkcramfs $opt failed: $(tail -n 3 "$T/log/err")"
+	read -r wall _ <"$T/log/time" || die "could not read the time of mkcramfs $opt"
+	sweep_wall+=("$wall")
+	sweep_size+=("$(stat -c %s "$T/img/sweep.img")")
+done
+note_load
 load_after=$(loadavg)
 
 # Our -j 1, -j 2 and default images should be the same bytes.
@@ -305,6 +324,9 @@ ratio() { # A B: "A/B" as 0.00x
 }
 ratio3() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "n/a"; else printf "%.3fx\n", a / b }'
+}
+ratio4() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "n/a"; else printf "%.4fx\n", a / b }'
 }
 secs() {
 	awk -v a="$1" 'BEGIN { printf "%.2f\n", a }'
@@ -384,7 +406,7 @@ emit "## Checking our default image"
 emit ""
 emit "| tool | wall s | wall min-max s | peak RSS MiB | wall / fsck.cramfs --extract | RSS / fsck.cramfs --extract |"
 emit "|---|---:|---:|---:|---:|---:|"
-for id in our_ck our_ck_x ul_fsck_x; do
+for id in our_ck our_ck_j1 our_ck_x ul_fsck_x; do
 	if [ "$id" = "$ck" ]; then
 		emit "| ${label[$id]} | $(secs "${W[$id]}") | $(secs "${WMIN[$id]}")-$(secs "${WMAX[$id]}") | $(mib "${R[$id]}") | | |"
 	else
@@ -410,6 +432,10 @@ emit ""
 emit "From the quarter to the full corpus, each added entry costs $(calc "(${R[our_default]} - ${R[our_quarter]}) * 1024 / ($full_entries - $quarter_entries)" | xargs printf '%.0f') bytes of peak RSS" \
 	"($(calc "(${R[our_default]} - ${R[our_quarter]}) * 1048576 / ($full_bytes - $quarter_bytes)" | xargs printf '%.1f') KiB per added MiB of input)," \
 	"and each added MiB of input $(calc "(${W[our_default]} - ${W[our_quarter]}) * 1048576 / ($full_bytes - $quarter_bytes) * 1000" | xargs printf '%.0f') ms of wall time."
+emit ""
+ck_speedup=$(calc "${W[our_ck_j1]} / ${W[our_ck]}")
+emit "cramfsck speed-up from -j 1 ($(secs "${W[our_ck_j1]}") s) to the default, one thread per CPU ($(nproc) here," \
+	"$(secs "${W[our_ck]}") s): $(printf '%.2fx' "$ck_speedup")."
 emit ""
 if [ "$skip_new" = 0 ]; then
 	speedup=$(calc "${W[our_j1]} / ${W[our_j2]}")
@@ -457,6 +483,20 @@ target "time quarter to full: linear (time growth / input growth)" "<= 1.15" "$(
 target "memory quarter to full: flat (peak RSS growth)" "<= 1.25x" "$(printf '%.2fx' "$rss_growth")" "$rss_growth" "<=" 1.25
 emit ""
 emit "The last two goals are read here as: the full corpus's wall time per input byte at most 15% above the quarter's, and its peak RSS at most 25% above the quarter's (the input grows $(printf '%.2f' "$size_growth") times)."
+emit ""
+
+# The level sweep.
+emit "## Image size against compression level (one run each)"
+emit ""
+emit "| mkcramfs options | wall s | image bytes | image / mkfs.cramfs | wall / mkfs.cramfs |"
+emit "|---|---:|---:|---:|---:|"
+for i in "${!sweep_opts[@]}"; do
+	emit "| ${sweep_opts[$i]} | $(secs "${sweep_wall[$i]}") | $(group "${sweep_size[$i]}") | $(ratio4 "${sweep_size[$i]}" "${S[$mk]}") | $(ratio "${sweep_wall[$i]}" "${W[$mk]}") |"
+done
+emit ""
+emit "The default level is 6; --best is level $("$MKCRAMFS" --help 2>&1 | sed -n 's/.*compression level, 1 to \([0-9]*\).*/\1/p')." \
+	"-S shares identical blocks between files through extended block pointers (Linux 4.15 and later;" \
+	"util-linux fsck.cramfs does not read such images)."
 emit ""
 
 # Raw samples.
