@@ -114,6 +114,7 @@ static bool have_cap(int cap)
 
 struct report {
 	bool json;
+	bool all;               /* text: list files that map nothing directly too */
 	bool first;
 	uint32_t blksize;
 };
@@ -196,6 +197,9 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 		r->first = false;
 		return 0;
 	}
+	/* a rootfs has thousands of files that map nothing: -v lists them, the summary counts them */
+	if (!r->all && f->mapping == CRAMFS_MAP_NONE && !f->run_pages && !f->last_page_read_bug)
+		return 0;
 	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
 	put_text(stdout, f->path);
 	if (f->mapping == CRAMFS_MAP_ALL)
@@ -213,10 +217,10 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	return 0;
 }
 
-static int xip_report(struct cramfs_image *img, bool json, const struct cramfs_check_result *cr)
+static int xip_report(struct cramfs_image *img, bool json, bool all, const struct cramfs_check_result *cr)
 {
 	const struct cramfs_image_info *info = cramfs_image_info(img);
-	struct report r = { .json = json, .first = true, .blksize = info->blksize };
+	struct report r = { .json = json, .all = all, .first = true, .blksize = info->blksize };
 	struct cramfs_xip_totals t;
 	/* without FSID_VERSION_2 the size field means nothing (often 0): the image is the whole file */
 	unsigned long long image_size = info->super.flags & CRAMFS_FLAG_FSID_VERSION_2 ? info->super.size :
@@ -367,7 +371,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)cr.problems, (unsigned long long)cr.warnings);
 
 	if (xip) {
-		err = xip_report(img, json, &cr);
+		err = xip_report(img, json, verbose > 0, &cr);
 		if (err) {
 			fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], strerror(-err));
 			status = EXIT_ERROR;

@@ -54,6 +54,21 @@ grep -q '"path": "/bin/busybox".*"mapping": "partial"' "$TMP/x4096.json" ||
 grep -q '"path": "/opt/riscv-le".*"runs": \[\[0, 2\]\]' "$TMP/x4096.json" ||
 	fail "riscv-le: the last page of a page-multiple file must not be direct by default"
 
+# the text report lists the files with direct pages (and warnings); -v lists every file
+"$CRAMFSCK" --xip "$TMP/x4096.img" >"$TMP/x.txt" 2>&1 || fail "cramfsck --xip (text) failed"
+"$CRAMFSCK" -v --xip "$TMP/x4096.img" >"$TMP/xv.txt" 2>&1 || fail "cramfsck -v --xip (text) failed"
+nfiles=$(grep -c '"path"' "$TMP/x4096.json")
+nlisted=$(grep '"path"' "$TMP/x4096.json" |
+	grep -c '"direct_pages": [1-9]\|"run_pages": [1-9]\|"last_page_read_bug": true')
+expect "text report: a line for each of the $nlisted files with direct pages, and the heading and totals" \
+	test "$(wc -l <"$TMP/x.txt")" -eq $((nlisted + 2))
+expect "text report: busybox is listed, partly direct" grep -q '^partial .* /bin/busybox (page' "$TMP/x.txt"
+expect "text report: a file that maps nothing is not listed" sh -c "! grep -q '^none  .* (unsuitable block layout)\$' '$TMP/x.txt'"
+expect "text report -v: one line for each of the $nfiles files" \
+	test "$(grep -c '^\(all\|partial\|none\) ' "$TMP/xv.txt")" -eq "$nfiles"
+expect "text report: the totals are the same with and without -v" \
+	test "$(tail -n 1 "$TMP/x.txt")" = "$(tail -n 1 "$TMP/xv.txt")"
+
 # -X -X (as Buildroot passes it) is -X; images are deterministic
 if sh -c "'$MKCRAMFS' -X -X '$TMP/ex' '$TMP/xx.img'" && cmp "$TMP/xx.img" "$TMP/x4096.img"; then pass "not: -X -X differs from -X"; else fail "-X -X differs from -X"; fi
 
