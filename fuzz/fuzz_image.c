@@ -344,7 +344,7 @@ static void run_one(uint32_t blksize, size_t input_size)
 {
 	struct cramfs_log log = { sink, NULL, CRAMFS_DEBUG };
 	struct cramfs_open_options oo = { .blksize = blksize, .log = log };
-	/* inputs of odd size are checked on two threads (the pool starts at 64 compressed blocks) */
+	/* inputs of odd size are checked on two threads (build.sh starts the pool at 2 compressed blocks) */
 	struct cramfs_check_options co = { .verbose_listing = true, .threads = 1 + (input_size & 1), .log = log };
 	struct cramfs_extract_options xo = { .restore_owner = true, .create_devices = make_devices, .log = log };
 	struct cramfs_check_result cr;

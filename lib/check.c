@@ -45,7 +45,13 @@ struct inflate_job {
 };
 
 #define INFLATE_BATCH 4096          /* blocks collected before inflating them */
+/* the fuzz target sets these small, so that small inputs run the pool too */
+#ifndef INFLATE_CLAIM
 #define INFLATE_CLAIM 32            /* jobs a thread claims at a time */
+#endif
+#ifndef INFLATE_POOL_MIN
+#define INFLATE_POOL_MIN 64         /* the first batch at least this big starts the pool */
+#endif
 
 struct inflater {
 	const uint8_t *map;
@@ -288,7 +294,7 @@ static void inflate_batch(struct checker *c)
 	if (!inf->njobs)
 		return;
 	atomic_store(&inf->next, 0);
-	if (!inf->grown && inf->want > 1 && inf->njobs >= 2 * INFLATE_CLAIM)
+	if (!inf->grown && inf->want > 1 && inf->njobs >= INFLATE_POOL_MIN)
 		inflater_grow(inf);
 	if (inf->pool_on)
 		cr_pool_submit(&inf->pool, pool_inflate, inf);
