@@ -49,7 +49,7 @@ static void __attribute__((noreturn)) help(void)
 	       "Options:\n"
 	       "  -b, --blocksize=SIZE     the target's page size: 4096, 16384 or 65536 (default: detect)\n"
 	       "  -x, --extract=DIR        extract the tree into DIR (new, or an empty directory)\n"
-	       "  -j, --jobs=N             inflate on N threads (default: one per online CPU)\n"
+	       "  -j, --jobs=N             inflate on N threads (default: one per CPU it may run on)\n"
 	       "      --xip                report, per file, what the kernel maps directly from flash\n"
 	       "      --json               with --xip: print the report as JSON\n"
 	       "  -v, --verbose            list every entry and say what is checked\n"

@@ -196,7 +196,7 @@ struct cr_pool {
 	struct cr_pool_thread threads[CR_MAX_THREADS];
 };
 
-/* asked, or one per online CPU when 0; between 1 and CR_MAX_THREADS */
+/* asked, or one per CPU the process may run on when 0; between 1 and CR_MAX_THREADS */
 unsigned cr_thread_count(unsigned asked);
 /* Starts up to n threads (fewer if the system refuses some); -EAGAIN if it refuses all. */
 int cr_pool_start(struct cr_pool *p, unsigned n);

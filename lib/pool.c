@@ -7,13 +7,24 @@
  * its blocks.
  */
 #include <errno.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "internal.h"
 
+/* The CPUs this process may run on (taskset, cpusets), else the online ones. */
+static long usable_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 unsigned cr_thread_count(unsigned asked)
 {
-	long n = asked ? (long)asked : sysconf(_SC_NPROCESSORS_ONLN);
+	long n = asked ? (long)asked : usable_cpus();
 
 	return n < 1 ? 1 : n > CR_MAX_THREADS ? CR_MAX_THREADS : (unsigned)n;
 }

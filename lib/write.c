@@ -467,6 +467,7 @@ int cr_write_data(struct build *b)
 	err = cr_pool_start(&w.pool, nthreads);
 	if (err)
 		goto out_pool;
+	b->stats->threads = w.pool.started;
 
 	for (size_t i = 0; i < b->nnodes; i++) {
 		if (needs_data(b->order[i])) {

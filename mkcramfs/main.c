@@ -60,7 +60,7 @@ static void __attribute__((noreturn)) help(void)
 	       "                           4.15 or later; always on with -X)\n"
 	       "  -l, --level=N            compression level, 1 to %d (default %d)\n"
 	       "      --best               the highest compression level, for release images\n"
-	       "  -j, --jobs=N             compress on N threads (default: one per online CPU);\n"
+	       "  -j, --jobs=N             compress on N threads (default: one per CPU it may run on);\n"
 	       "                           the image is the same for any N\n"
 	       "  -E, --errors             make data-losing conversions errors: uid, gid, device\n"
 	       "                           numbers, extended attributes (capabilities, ACLs)\n"
@@ -479,6 +479,8 @@ int main(int argc, char **argv)
 			(unsigned long long)stats.image_size,
 			stats.bytes_in ? 100.0 * (double)stats.image_size / (double)stats.bytes_in : 0.0,
 			(unsigned long long)stats.blocks);
+		fprintf(stderr, "%s: compressed on %llu thread%s\n", prog, (unsigned long long)stats.threads,
+			stats.threads == 1 ? "" : "s");
 		fprintf(stderr, "%s: %llu files share data with another (%llu bytes)\n", prog,
 			(unsigned long long)stats.dedupe_files, (unsigned long long)stats.dedupe_bytes);
 		if (stats.shared_blocks)

@@ -62,7 +62,7 @@ struct cramfs_build_options {
 	bool share_blocks;              /* identical blocks of different files stored once, behind
 					   direct pointers (needs Linux >= 4.15; always on with XIP) */
 	int level;                      /* compression level, 1 .. cramfs_max_level() */
-	unsigned threads;               /* compressing threads; 0: one per online CPU */
+	unsigned threads;               /* compressing threads; 0: one per CPU the process may run on */
 	size_t memory_budget;           /* bytes of file data in flight; 0: the default (32 MiB) */
 
 	/* the tree as the target should see it */
@@ -100,6 +100,7 @@ struct cramfs_build_stats {
 	uint64_t xip_files;
 	uint64_t xip_pages;             /* pages stored behind direct uncompressed pointers */
 	uint64_t padding_bytes;         /* bytes no pointer or entry refers to */
+	uint64_t threads;               /* compressing threads that ran */
 };
 
 /*
@@ -177,7 +178,7 @@ int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, ui
 
 struct cramfs_check_options {
 	bool verbose_listing;           /* log every entry at INFO */
-	unsigned threads;               /* inflating threads; 0: one per online CPU */
+	unsigned threads;               /* inflating threads; 0: one per CPU the process may run on */
 	struct cramfs_log log;
 };
 

@@ -33,6 +33,12 @@ for j in 1 3 8; do
 done
 expect "-j 1 and -j 3 give the same bytes" cmp "$TMP/j1.img" "$TMP/j3.img"
 expect "-j 1 and -j 8 give the same bytes" cmp "$TMP/j1.img" "$TMP/j8.img"
+# -j sets the thread count; without it, one per CPU the process may run on (taskset, cpusets)
+"$MKCRAMFS" -v -j 3 "$TMP/tree" "$TMP/v3.img" 2>"$TMP/v3.err" || fail "mkcramfs -v -j 3 failed"
+expect "-j 3: compressed on 3 threads" grep -qx "mkcramfs: compressed on 3 threads" "$TMP/v3.err"
+need_cmd taskset
+taskset -c 0 "$MKCRAMFS" -v "$TMP/tree" "$TMP/t1.img" 2>"$TMP/t1.err" || fail "taskset -c 0 mkcramfs -v failed"
+expect "taskset -c 0: compressed on 1 thread" grep -qx "mkcramfs: compressed on 1 thread" "$TMP/t1.err"
 # and the same build twice
 "$MKCRAMFS" -X "$TMP/tree" "$TMP/again1.img" 2>/dev/null; "$MKCRAMFS" -X "$TMP/tree" "$TMP/again2.img" 2>/dev/null
 if cmp "$TMP/again1.img" "$TMP/again2.img"; then pass "not: two builds of the same tree differ"; else fail "two builds of the same tree differ"; fi
