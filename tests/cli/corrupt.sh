@@ -41,6 +41,9 @@ need_cmd python3
 [ -x "$CRAMFSCK" ] || die "CRAMFSCK=$CRAMFSCK is not an executable file"
 setup_tmp
 
+# corrupt.py imports tests/lib/cramfsimg.py
+PYTHONPATH="$SRCDIR/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
 # corrupt.py PASS IMAGE CRAMFSCK WORKDIR: run one pass over IMAGE; prints a summary line and
 # up to 20 failures; exit status 0 if every run behaved, 1 if not.
 cat >"$TMP/corrupt.py" <<'EOF'
@@ -51,19 +54,18 @@ import shutil
 import struct
 import subprocess
 import sys
-import zlib
 
-MAGIC = 0x28CD3D45
+import cramfsimg
+
 S_IFMT, S_IFDIR, S_IFREG, S_IFLNK = 0o170000, 0o040000, 0o100000, 0o120000
 BLKSIZE = 4096
 
 
 def locate(img):
-    for sb in (0, 512):
-        for order in ("<", ">"):
-            if len(img) >= sb + 76 and struct.unpack_from(order + "I", img, sb)[0] == MAGIC:
-                return sb, order
-    sys.exit("corrupt.py: not a cramfs image")
+    found = cramfsimg.locate(img)
+    if not found:
+        sys.exit("corrupt.py: not a cramfs image")
+    return found
 
 
 def inode(img, order, off):
@@ -94,11 +96,8 @@ def metadata(img):
 
 
 def fix_crc(img, sb, order):
-    size = struct.unpack_from(order + "I", img, sb + 4)[0]
-    data = bytearray(img[sb:min(size, len(img))])
-    if len(data) >= 36:
-        data[32:36] = b"\0\0\0\0"
-        struct.pack_into(order + "I", img, sb + 32, zlib.crc32(bytes(data)) & 0xFFFFFFFF)
+    if min(struct.unpack_from(order + "I", img, sb + 4)[0], len(img)) - sb >= 36:
+        struct.pack_into(order + "I", img, sb + 32, cramfsimg.crc(img, sb, order))
 
 
 def remove(top):

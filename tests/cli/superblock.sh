@@ -45,17 +45,15 @@ cat >"$TMP/sbtool.py" <<'EOF'
 import os
 import struct
 import sys
-import zlib
 
-MAGIC = 0x28CD3D45
+import cramfsimg
 
 
 def locate(img):
-    for sb in (0, 512):
-        for order in ("<", ">"):
-            if len(img) >= sb + 76 and struct.unpack_from(order + "I", img, sb)[0] == MAGIC:
-                return sb, order
-    sys.exit("sbtool: no cramfs superblock in the input")
+    found = cramfsimg.locate(img)
+    if not found:
+        sys.exit("sbtool: no cramfs superblock in the input")
+    return found
 
 
 def get32(img, sb, order, rel):
@@ -90,13 +88,6 @@ def root_set(img, sb, order, field, value):
     struct.pack_into(order + "III", img, sb + 64, w0 & 0xFFFFFFFF, w1 & 0xFFFFFFFF, w2 & 0xFFFFFFFF)
 
 
-def crc_of(img, sb, order):
-    end = min(get32(img, sb, order, 4), len(img))
-    data = bytearray(img[sb:end])
-    data[32:36] = b"\0\0\0\0"
-    return zlib.crc32(bytes(data)) & 0xFFFFFFFF
-
-
 def num(text):
     if len(text) > 1 and text[0] == "0" and text[1].isdigit():
         return int(text, 8)
@@ -113,7 +104,7 @@ def main(argv):
         print("endian=%s" % ("little" if order == "<" else "big"))
         print("size=%d" % get32(original, sb, order, 4))
         print("crc=%d" % get32(original, sb, order, 32))
-        print("realcrc=%d" % crc_of(original, sb, order))
+        print("realcrc=%d" % cramfsimg.crc(original, sb, order))
         print("files=%d" % get32(original, sb, order, 44))
         print("rootoff=%d" % root["offset"])
         print("rootsize=%d" % root["size"])
@@ -145,7 +136,7 @@ def patch(img, sb, order, out, ops):
             root_set(img, sb, order, {"rootmode": "mode", "rootsize": "size", "rootoff": "offset"}[op],
                      num(ops.pop(0)))
         elif op == "crc":
-            put32(img, sb, order, 32, crc_of(img, sb, order))
+            put32(img, sb, order, 32, cramfsimg.crc(img, sb, order))
         elif op == "truncate":
             del img[num(ops.pop(0)):]
         elif op == "append":
@@ -158,6 +149,9 @@ def patch(img, sb, order, out, ops):
 main(sys.argv)
 EOF
 
+# sbtool.py imports tests/lib/cramfsimg.py
+PYTHONPATH="$SRCDIR/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
 sbtool() {
 	python3 "$TMP/sbtool.py" "$@" || die "sbtool.py $* failed"
 }
