@@ -121,6 +121,15 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+/* Room for element n of a growing array: the capacity doubles, starting at first. */
+static void *grow(void *p, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? 2 * *cap : first;
+	return xrealloc(p, *cap * elem);
+}
+
 static uint64_t fnv1a64(uint64_t h, const unsigned char *p, size_t n)
 {
 	while (n--) {
@@ -208,10 +217,7 @@ static int load_manifest(const char *file)
 				say("error manifest line %u: entry needs 9 fields", lineno);
 				return -1;
 			}
-			if (n_entries == cap_entries) {
-				cap_entries = cap_entries ? 2 * cap_entries : 256;
-				entries = xrealloc(entries, cap_entries * sizeof(*entries));
-			}
+			entries = grow(entries, n_entries, &cap_entries, sizeof(*entries), 256);
 			e = &entries[n_entries++];
 			memset(e, 0, sizeof(*e));
 			e->type = tok[1][0];
@@ -236,10 +242,7 @@ static int load_manifest(const char *file)
 				say("error manifest line %u: knownbug read PATH HASH | knownbug missing PATH", lineno);
 				return -1;
 			}
-			if (n_knownbugs == cap_knownbugs) {
-				cap_knownbugs = cap_knownbugs ? 2 * cap_knownbugs : 64;
-				knownbugs = xrealloc(knownbugs, cap_knownbugs * sizeof(*knownbugs));
-			}
+			knownbugs = grow(knownbugs, n_knownbugs, &cap_knownbugs, sizeof(*knownbugs), 64);
 			k = &knownbugs[n_knownbugs++];
 			k->kind = tok[1][0];
 			k->path = strdup(unescape(tok[2]));
@@ -256,10 +259,7 @@ static int load_manifest(const char *file)
 				say("error manifest line %u: run needs EXIT ROOT ARGV...", lineno);
 				return -1;
 			}
-			if (n_runs == cap_runs) {
-				cap_runs = cap_runs ? 2 * cap_runs : 8;
-				runs = xrealloc(runs, cap_runs * sizeof(*runs));
-			}
+			runs = grow(runs, n_runs, &cap_runs, sizeof(*runs), 8);
 			r = &runs[n_runs++];
 			r->expect_exit = atoi(tok[1]);
 			rt = unescape(tok[2]);
