@@ -32,5 +32,10 @@ expect_exit 16 "$MKCRAMFS" --bogus "$TMP/t" "$TMP/q.img"
 expect_exit 16 "$CRAMFSCK" --bogus "$TMP/ul.img"
 expect_exit 16 "$CRAMFSCK" -Q "$TMP/ul.img"
 expect_exit 16 "$CRAMFSCK" --json "$TMP/ul.img"
+for j in 0 257 -1 2x ""; do
+	expect_exit 16 "$CRAMFSCK" -j "$j" "$TMP/ul.img" &&
+		expect_stderr_contains "thread count must be 1 to 256, not '$j'"
+done
+expect_exit 0 "$CRAMFSCK" --jobs=256 "$TMP/ul.img"
 [ -e "$TMP/q.img" ] && fail "a usage error left an output file"
 finish
