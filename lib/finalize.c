@@ -2,6 +2,10 @@
 /*
  * Pass 7, finalize: write the inserted file, the directory entries and the
  * superblock, round the image up, and compute the CRC over the result.
+ *
+ * Every byte of the image is written, gaps and padding included: tools that
+ * assemble flash images (genimage) take the holes of a sparse file for
+ * erased flash and fill them with 0xff.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +14,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-#define IMAGE_ALIGN 4096
 
 static void node_inode(const struct node *n, struct cramfs_inode *ino)
 {
@@ -56,6 +58,19 @@ static int copy_insert(struct build *b)
 		done += want;
 	}
 	close(fd);
+	return err;
+}
+
+static int write_zeros(struct build *b, uint64_t from, uint64_t to)
+{
+	static const uint8_t zeros[65536];
+	int err = 0;
+
+	while (from < to && !err) {
+		size_t n = to - from < sizeof(zeros) ? (size_t)(to - from) : sizeof(zeros);
+		err = cr_pwrite_all(b->outfd, zeros, n, from);
+		from += n;
+	}
 	return err;
 }
 
@@ -115,19 +130,29 @@ int cr_finalize(struct build *b)
 	const struct cramfs_build_options *o = b->opts;
 	uint8_t raw[CRAMFS_SUPER_SIZE];
 	struct cramfs_super sb;
-	uint64_t end;
+	uint64_t end, written;
 	uint32_t crc;
 	int err;
 
-	if (b->insert_size && (err = copy_insert(b)))
-		return err;
-	err = write_metadata(b);
+	/* the boot pad, and what aligns the inserted file's end */
+	err = write_zeros(b, 0, b->sb_off);
+	if (!err && b->insert_size) {
+		err = copy_insert(b);
+		if (!err)
+			err = write_zeros(b, b->insert_off + b->insert_size, align_up(b->insert_off + b->insert_size, 4));
+	}
+	if (!err)
+		err = write_metadata(b);
+	/* the gap between the pointer tables placed ahead of the XIP region and the region */
+	if (!err && b->xip_size)
+		err = write_zeros(b, b->tables_end, b->xip_off);
 	if (err)
 		return err;
 
 	end = b->data_end > b->xip_off + b->xip_size ? b->data_end : b->xip_off + b->xip_size;
 	if (end < b->meta_end)
 		end = b->meta_end;
+	written = end;
 	/*
 	 * On an MTD mount the kernel reads 264 bytes for every directory entry
 	 * and gets zeros where that passes the image size: keep the last
@@ -135,14 +160,19 @@ int cr_finalize(struct build *b)
 	 */
 	if (b->last_entry_off && end < b->last_entry_off + CRAMFS_DIRENT_READ_LEN)
 		end = b->last_entry_off + CRAMFS_DIRENT_READ_LEN;
-	b->image_size = align_up(end, IMAGE_ALIGN);
+	/*
+	 * A whole number of blocks, as util-linux rounds: the kernel's block
+	 * device path sees a device in whole pages and reads any tail as zeros.
+	 */
+	b->image_size = align_up(end, o->blksize);
 	if (b->image_size > UINT32_MAX) {
 		cr_err(b->log, "image would be %llu bytes; cramfs images are at most 4 GiB",
 		       (unsigned long long)b->image_size);
 		return -EFBIG;
 	}
-	if (ftruncate(b->outfd, (off_t)b->image_size) < 0)
-		return -errno;
+	err = write_zeros(b, written, b->image_size);
+	if (err)
+		return err;
 
 	memset(&sb, 0, sizeof(sb));
 	sb.magic = CRAMFS_MAGIC;
@@ -168,6 +198,6 @@ int cr_finalize(struct build *b)
 	b->stats->files = b->nnodes;
 	b->stats->image_size = b->image_size;
 	/* the gap before the XIP region and the final rounding; cramfsck counts every unreferenced byte */
-	b->stats->padding_bytes = b->image_size - end + (b->xip_size ? b->xip_off - b->meta_end : 0);
+	b->stats->padding_bytes = b->image_size - end + (b->xip_size ? b->xip_off - b->tables_end : 0);
 	return err;
 }

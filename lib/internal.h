@@ -61,6 +61,7 @@ struct node {
 	/* layout.c */
 	uint64_t inode_off;         /* where this node's inode is written */
 	uint64_t offset;            /* directories: first child entry; files, symlinks: pointer table */
+	bool table_placed;          /* the pointer table was placed by layout, ahead of the XIP region */
 	uint64_t dir_size;          /* directories: bytes of child entries */
 };
 
@@ -106,6 +107,7 @@ struct build {
 	uint64_t sb_off;            /* 0 or 512 */
 	uint64_t insert_off, insert_size;
 	uint64_t meta_end;          /* end of the directory entries */
+	uint64_t tables_end;        /* end of the pointer tables placed right after them */
 	uint64_t last_entry_off;    /* the highest inode offset of any directory entry */
 	uint64_t xip_off, xip_size; /* the XIP region */
 	uint64_t data_off;          /* where packed data starts */

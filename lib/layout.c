@@ -4,13 +4,17 @@
  * place in the image.
  *
  *   [512-byte pad] superblock [inserted file] directory entries
- *   [gap to the XIP alignment] XIP region: every XIP run back to back
+ *   [pointer tables of the files with XIP blocks, gap to the XIP alignment]
+ *   XIP region: every XIP run back to back
  *   packed data: pointer tables and compressed blocks, file by file
- *   zero padding to a multiple of 4096
+ *   zero padding to a multiple of the block size
  *
  * Directory entries come first, each directory's entries contiguous, in
  * depth-first order.  The XIP region follows, so every direct address is
  * known before any block is compressed and alignment costs a single gap.
+ * The pointer tables of the files with XIP blocks fill that gap: their
+ * sizes are known now, and file data then starts exactly where directory
+ * entries end, which cramfs-tools' cramfsck requires of every image.
  * Packed data is placed as it is written (write.c).
  */
 #include <errno.h>
@@ -81,10 +85,22 @@ int cr_layout(struct build *b)
 		}
 	}
 	b->meta_end = cur;
+	b->tables_end = cur;
 
 	if (o->xip != CRAMFS_XIP_OFF) {
 		uint64_t align = o->xip == CRAMFS_XIP_MMU ? o->blksize : 8;
-		uint64_t pos = align_up(cur, align);
+		uint64_t pos;
+
+		for (size_t i = 0; i < b->nnodes; i++) {
+			struct node *n = b->order[i];
+			if (!n->blocks || n->data_owner)
+				continue;
+			n->offset = cur;
+			n->table_placed = true;
+			cur += (uint64_t)node_nblocks(n, o->blksize) * 4;
+		}
+		b->tables_end = cur;
+		pos = align_up(cur, align);
 
 		b->xip_off = pos;
 		for (size_t i = 0; i < b->nnodes; i++) {

@@ -261,8 +261,16 @@ static int start_file(struct writer *w, struct node *n)
 {
 	struct build *b = w->b;
 	uint32_t nblocks = node_nblocks(n, b->opts->blksize);
-	int err = seqw_align4(&w->seq);
+	int err;
 
+	if (n->table_placed) {
+		/* ahead of the XIP region (layout.c): its first packed block gets a direct pointer */
+		w->table_off = n->offset;
+		w->next = w->table_off + (uint64_t)nblocks * 4;
+		w->xip_pos = n->xip_start;
+		return 0;
+	}
+	err = seqw_align4(&w->seq);
 	if (err)
 		return err;
 	w->table_off = seqw_pos(&w->seq);
@@ -334,6 +342,13 @@ static int place_packed(struct writer *w, struct job *j, uint32_t *ptr)
 		shared = NULL;
 	}
 
+	/*
+	 * A block that only fits raw (at 64 KiB blocks) cannot sit behind a
+	 * direct pointer as the last block of a page-multiple file: store it
+	 * classic, for this file alone, rather than as the shared copy.
+	 */
+	if (shared && !direct_raw_ok && j->clen > CRAMFS_DIRECT_LEN_MAX && w->next == pos)
+		shared = NULL;
 	if (w->next == pos && !shared) {
 		/* classic: the block follows the previous one */
 		err = raw ? seqw_put(&w->seq, j->in, j->len) : seqw_put(&w->seq, j->out, j->clen);
@@ -383,10 +398,13 @@ static int place_xip(struct writer *w, struct job *j, uint32_t *ptr)
 	struct build *b = w->b;
 	uint32_t bs = b->opts->blksize;
 	uint64_t slot = w->xip_pos;
-	/* the slot's tail beyond len stays zero: the file is zero-filled as it grows */
-	int err = cr_pwrite_all(b->outfd, j->in, j->len, slot);
+	uint32_t slot_len = b->opts->xip == CRAMFS_XIP_NOMMU && j->len < bs ? (uint32_t)align_up(j->len, 8) : bs;
+	int err;
 
-	w->xip_pos += b->opts->xip == CRAMFS_XIP_NOMMU && j->len < bs ? align_up(j->len, 8) : bs;
+	/* the rest of a last page is zeros, written out: the image has no holes */
+	memset(j->in + j->len, 0, slot_len - j->len);
+	err = cr_pwrite_all(b->outfd, j->in, slot_len, slot);
+	w->xip_pos += slot_len;
 	if (j->kind == BLK_XIP) {
 		*ptr = cramfs_blkptr_direct((uint32_t)slot, true);
 		w->next = slot + bs;

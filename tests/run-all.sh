@@ -28,6 +28,8 @@ fi
 # the release tarball builds and passes its own unit and CLI tests
 make distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-system-tests"
 cd "$top"
+# the zlib build: its golden images, and plain images byte-identical to util-linux mkfs.cramfs's
+sh tests/zlib.sh
 # cramfsck and mkcramfs cross-built for an arm64 target, as Buildroot builds them, run under qemu
 sh tests/cross.sh
 # the unit and CLI tests under AddressSanitizer and UBSan; a round trip under valgrind
