@@ -7,7 +7,9 @@
  * whose size is shared are hashed, a hash table groups equal
  * (size, hash, plan), and a byte comparison confirms every match.  The
  * first file in tree order owns the data, so the result does not depend
- * on anything but the tree.
+ * on anything but the tree.  The writer reads only the owner: it checks
+ * that the owner still hashes as it did here, or the others would carry
+ * contents that are not theirs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,8 +94,10 @@ static bool same_plan(const struct node *a, const struct node *b, uint32_t blksi
 	return !memcmp(a->blocks, b->blocks, node_nblocks(a, blksize));
 }
 
+/* Block by block, as the writer hashes what it reads, so that the two can be compared. */
 static int hash_file(struct build *b, struct node *n, uint8_t *buf, uint64_t *out)
 {
+	uint32_t bs = b->opts->blksize;
 	struct src_reader r;
 	char *path;
 	uint64_t h = 0;
@@ -104,8 +108,8 @@ static int hash_file(struct build *b, struct node *n, uint8_t *buf, uint64_t *ou
 		ssize_t got = src_read_block(&r, buf, len);
 		if (got < 0)
 			err = (int)got;
-		else
-			h = cr_hash64(h, buf, len);
+		for (uint32_t at = 0; !err && at < len; at += bs)
+			h = cr_content_hash(h, buf + at, len - at < bs ? len - at : bs);
 	}
 	if (!err)
 		err = src_finish(&r);
@@ -195,6 +199,7 @@ int cr_dedupe(struct build *b)
 			h = cr_hash64(0, n->link_target, n->size);
 		else if ((err = hash_file(b, n, bx, &h)))
 			break;
+		n->content_hash = h;
 		key = mix_key(mix_key(mix_key(skey, h), plan_key(n, bs)), inode_key(n));
 		for (struct entry *e = groups.slots[key & groups.mask]; e; e = e->next) {
 			struct node *o = e->node;
@@ -207,6 +212,7 @@ int cr_dedupe(struct build *b)
 				break;
 			if (same) {
 				n->data_owner = o;
+				o->shares_data = true;
 				b->stats->dedupe_files++;
 				b->stats->dedupe_bytes += n->size;
 				cr_dbg(b->log, "%s: same data as %s", n->path, o->path);

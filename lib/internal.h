@@ -52,6 +52,8 @@ struct node {
 
 	/* dedupe.c */
 	struct node *data_owner;    /* non-NULL: this file's data is that node's */
+	bool shares_data;           /* other files' data is this one's */
+	uint64_t content_hash;      /* cr_content_hash() of the contents dedupe compared */
 
 	/* xip.c: per-block plan, NULL when every block is BLK_PACKED */
 	uint8_t *blocks;
@@ -224,6 +226,12 @@ void cr_blocktab_free(struct blocktab *t);
 /* ---- hash.c ---- */
 
 uint64_t cr_hash64(uint64_t seed, const void *data, size_t len);
+
+/* A file's contents, hashed block by block (every block but the last is blksize bytes). */
+static inline uint64_t cr_content_hash(uint64_t h, const uint8_t *block, uint32_t len)
+{
+	return cr_hash64(h, block, len);
+}
 
 /* ---- pattern.c ---- */
 

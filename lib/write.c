@@ -143,6 +143,7 @@ struct writer {
 	uint32_t read_block;
 	struct src_reader src;
 	char *src_path;
+	uint64_t src_hash;    /* of the blocks read so far, for a file whose data others share */
 
 	struct cramfs_progress progress;
 	uint8_t *cmp;          /* a stored block read back, to confirm a shared one */
@@ -205,12 +206,19 @@ static int read_batch(struct writer *w, struct batch *bt)
 			ssize_t got = src_read_block(&w->src, j->in, j->len);
 			if (got < 0)
 				return (int)got;
+			if (n->shares_data)
+				w->src_hash = cr_content_hash(j->idx ? w->src_hash : 0, j->in, j->len);
 		}
 		j->hole = j->kind == BLK_PACKED && b->opts->holes && all_zero(j->in, j->len);
 		b->stats->bytes_in += j->len;
 		bt->njobs++;
 
 		if (++w->read_block == nblocks) {
+			if (S_ISREG(n->mode) && n->shares_data && w->src_hash != n->content_hash) {
+				cr_err(b->log, "%s: changed while the image was being built: the files found "
+				       "identical to it would get its new contents", w->src_path);
+				return -EIO;
+			}
 			if (S_ISREG(n->mode)) {
 				err = src_finish(&w->src);
 				free(w->src_path);
