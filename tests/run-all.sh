@@ -3,7 +3,7 @@
 # run `make check` (unit tests, CLI tests, interoperability with util-linux, the Debian rootfs
 # round trips, and the real-kernel XIP rig under qemu), then `make distcheck`, an arm64 cross
 # build, the tests under sanitizers and valgrind, and a fuzzing smoke run.
-# Run as root from the source directory: sudo sh tests/run-all.sh
+# Run as root from the source directory: sh tests/run-all.sh
 # The build goes to build/ (out of tree), so the other builds below may use the tree too.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
