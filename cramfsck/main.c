@@ -40,6 +40,49 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * getopt_long returned c, '?' or ':', for the option just read: name it as
+ * it was written.  A long option is always the whole of argv[optind - 1]
+ * by then; optopt is 0 for a long option it does not know, the option's
+ * value for one given an argument it takes none of, or the letter of a
+ * short option it does not know.
+ */
+static void __attribute__((noreturn)) bad_option(int c, char **argv, const char *optstring,
+						 const struct option *longopts)
+{
+	const char *arg = argv[optind - 1];
+	bool known = optopt >= 256 || (optopt > 0 && optopt != ':' && strchr(optstring, optopt));
+	int len = (int)strcspn(arg, "=");
+
+	if (arg[0] == '-' && arg[1] == '-' && (c == ':' || known || !optopt)) {
+		int matches = 0;
+
+		if (c == ':')
+			usage_error("option '%.*s' needs an argument", len, arg);
+		if (known)
+			usage_error("option '%.*s' takes no argument", len, arg);
+		for (const struct option *o = longopts; o->name; o++)
+			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
+		if (matches > 1)
+			usage_error("option '%.*s' is ambiguous (it begins %d options)", len, arg, matches);
+		usage_error("unknown option '%.*s'", len, arg);
+	}
+	if (c == ':')
+		usage_error("option '-%c' needs an argument", optopt);
+	usage_error("unknown option '-%c'", optopt);
+}
+
+/* A number for an option, or a usage error: what must be min to max. */
+static uint64_t option_number(const char *arg, const char *what, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+
+	if (cramfs_parse_number(arg, max, &v) || v < min)
+		usage_error("%s must be %llu to %llu, not '%s'", what, (unsigned long long)min,
+			    (unsigned long long)max, arg);
+	return v;
+}
+
 static void __attribute__((noreturn)) help(void)
 {
 	printf("Usage: %s [options] image\n"
@@ -272,6 +315,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char optstring[] = ":b:x:j:vayhV";
 	struct cramfs_open_options oo = { 0 };
 	struct cramfs_check_options co = { 0 };
 	struct cramfs_check_result cr;
@@ -280,30 +324,24 @@ int main(int argc, char **argv)
 	const char *extract_dir = NULL;
 	bool xip = false, json = false;
 	int verbose = 0, c, err, status = EXIT_CLEAN;
-	char *end;
+	uint64_t n;
 
 	stdout_info = stdout;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:x:j:vayhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			oo.blksize = (uint32_t)strtoul(optarg, &end, 0);
-			if (*end || (oo.blksize != 4096 && oo.blksize != 16384 && oo.blksize != 65536))
+			if (cramfs_parse_number(optarg, UINT64_MAX, &n) || (n != 4096 && n != 16384 && n != 65536))
 				usage_error("block size must be 4096, 16384 or 65536, not '%s'", optarg);
+			oo.blksize = (uint32_t)n;
 			break;
 		case 'x':
 			/* --extract alone (as in util-linux) only decodes, which every check does */
 			extract_dir = optarg;
 			break;
-		case 'j': {
-			unsigned long n;
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 || n > 256)
-				usage_error("thread count must be 1 to 256, not '%s'", optarg);
-			co.threads = (unsigned)n;
+		case 'j':
+			co.threads = (unsigned)option_number(optarg, "thread count", 1, 256);
 			break;
-		}
 		case OPT_XIP:
 			xip = true;
 			break;
@@ -322,12 +360,8 @@ int main(int argc, char **argv)
 			printf("%s (mkcramfs-xip) %s, decompression: %s\n", prog, cramfs_version(),
 			       cramfs_compressor_name());
 			return EXIT_CLEAN;
-		case ':':
-			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(c, argv, optstring, longopts);
 		}
 	}
 	if (argc - optind != 1)

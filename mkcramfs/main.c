@@ -148,16 +148,45 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static unsigned long parse_number(const char *arg, const char *what, unsigned long max)
+static uint64_t parse_number(const char *arg, const char *what, uint64_t max)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-' || v > max)
+	if (cramfs_parse_number(arg, max, &v))
 		usage_error("invalid %s: '%s'", what, arg);
 	return v;
+}
+
+/*
+ * getopt_long returned c, '?' or ':', for the option just read: name it as
+ * it was written.  A long option is always the whole of argv[optind - 1]
+ * by then; optopt is 0 for a long option it does not know, the option's
+ * value for one given an argument it takes none of, or the letter of a
+ * short option it does not know.
+ */
+static void __attribute__((noreturn)) bad_option(int c, char **argv, const char *optstring,
+						 const struct option *longopts)
+{
+	const char *arg = argv[optind - 1];
+	bool known = optopt >= 256 || (optopt > 0 && optopt != ':' && strchr(optstring, optopt));
+	int len = (int)strcspn(arg, "=");
+
+	if (arg[0] == '-' && arg[1] == '-' && (c == ':' || known || !optopt)) {
+		int matches = 0;
+
+		if (c == ':')
+			usage_error("option '%.*s' needs an argument", len, arg);
+		if (known)
+			usage_error("option '%.*s' takes no argument", len, arg);
+		for (const struct option *o = longopts; o->name; o++)
+			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
+		if (matches > 1)
+			usage_error("option '%.*s' is ambiguous (it begins %d options)", len, arg, matches);
+		usage_error("unknown option '%.*s'", len, arg);
+	}
+	if (c == ':')
+		usage_error("option '-%c' needs an argument", optopt);
+	usage_error("unknown option '-%c'", optopt);
 }
 
 struct strlist {
@@ -291,6 +320,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char optstring[] = ":b:N:BLe:n:i:pzxSl:j:D:qEsvXhV";
 	struct cramfs_build_options o;
 	struct cramfs_build_stats stats;
 	struct cramfs_output out;
@@ -301,7 +331,7 @@ int main(int argc, char **argv)
 	cramfs_build_options_init(&o);
 	atexit(free_lists);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxSl:j:D:qEsvXhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.blksize = (uint32_t)parse_number(optarg, "block size", UINT32_MAX);
@@ -347,7 +377,7 @@ int main(int argc, char **argv)
 			o.share_blocks = true;
 			break;
 		case 'l':
-			o.level = (int)parse_number(optarg, "compression level", (unsigned long)cramfs_max_level());
+			o.level = (int)parse_number(optarg, "compression level", (uint64_t)cramfs_max_level());
 			if (!o.level)
 				usage_error("compression level must be 1 to %d", cramfs_max_level());
 			break;
@@ -408,12 +438,8 @@ int main(int argc, char **argv)
 			printf("%s (mkcramfs-xip) %s, compression: %s\n", prog, cramfs_version(),
 			       cramfs_compressor_name());
 			return EXIT_OK;
-		case ':':
-			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(c, argv, optstring, longopts);
 		}
 	}
 	if (argc - optind != 2)

@@ -257,6 +257,16 @@ struct cramfs_extract_result {
 int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct cramfs_extract_options *opts,
 		   struct cramfs_extract_result *result);
 
+/* ---- for command-line tools ---- */
+
+/*
+ * The number of an option: decimal, hexadecimal after 0x, or octal after 0,
+ * with nothing before or after it (no blanks, no sign).  Returns 0 with
+ * *value set, -EINVAL if text is not such a number, -ERANGE if it is larger
+ * than max (however many digits it has: nothing is cut to fit).
+ */
+int cramfs_parse_number(const char *text, uint64_t max, uint64_t *value);
+
 /* ---- misc ---- */
 
 const char *cramfs_compressor_name(void);

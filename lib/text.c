@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Text for the command-line tools: the numbers of their options. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+int cramfs_parse_number(const char *text, uint64_t max, uint64_t *value)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull would skip blanks and take a sign (wrapping "-1" to the largest value) */
+	if (!text || text[0] < '0' || text[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 0);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v > max)
+		return -ERANGE;
+	*value = v;
+	return 0;
+}
