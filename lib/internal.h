@@ -18,6 +18,9 @@ static inline uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a
 
 /* ---- messages (log.c) ---- */
 
+/* The whole message goes to the sink, however long it is. */
+void cr_vlog(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 void cr_log(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define cr_err(log, ...)   cr_log(log, CRAMFS_ERROR, __VA_ARGS__)
