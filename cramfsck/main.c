@@ -27,6 +27,33 @@
 
 static const char *prog = "cramfsck";
 
+/*
+ * A line of this program's own, formatted whole and written with control
+ * characters escaped: it may hold an image path or an argument as given.
+ */
+static void vsay(FILE *f, const char *fmt, va_list ap)
+{
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fprintf(f, "%s: out of memory\n", prog);
+		return;
+	}
+	cramfs_put_text(f, text);
+	putc('\n', f);
+	free(text);
+}
+
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(f, fmt, ap);
+	va_end(ap);
+}
+
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
 {
@@ -34,9 +61,9 @@ static void usage_error(const char *fmt, ...)
 
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 	exit(EXIT_USAGE);
 }
 
@@ -107,22 +134,6 @@ static void __attribute__((noreturn)) help(void)
 
 static FILE *stdout_info;   /* where -v listings go: stdout, or stderr under --json */
 
-/*
- * Names in an image are any bytes but '/' and NUL: control characters are
- * written as \xNN, so that a crafted name can neither forge lines of output
- * (a newline) nor send escape sequences to a terminal.
- */
-static void put_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			putc(c, f);
-	}
-}
-
 static void log_line(void *ctx, enum cramfs_level level, const char *text)
 {
 	FILE *f = level <= CRAMFS_WARNING ? stderr : stdout_info;
@@ -132,7 +143,7 @@ static void log_line(void *ctx, enum cramfs_level level, const char *text)
 		fprintf(f, "%s: ", prog);
 	else if (level == CRAMFS_WARNING)
 		fprintf(f, "%s: warning: ", prog);
-	put_text(f, text);
+	cramfs_put_text(f, text);
 	putc('\n', f);
 }
 
@@ -244,7 +255,7 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	if (!r->all && f->mapping == CRAMFS_MAP_NONE && !f->run_pages && !f->last_page_read_bug)
 		return 0;
 	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
-	put_text(stdout, f->path);
+	cramfs_put_text(stdout, f->path);
 	if (f->mapping == CRAMFS_MAP_ALL)
 		printf("\n");
 	else if (f->mapping == CRAMFS_MAP_PARTIAL)
@@ -379,8 +390,8 @@ int main(int argc, char **argv)
 	if (json)
 		stdout_info = stderr;
 	if (verbose)
-		fprintf(stdout_info, "%s: %s-endian cramfs, superblock at byte %llu, %u bytes, flags 0x%x, %u files, "
-		       "block size %u (%s)\n",
+		say(stdout_info, "%s: %s-endian cramfs, superblock at byte %llu, %u bytes, flags 0x%x, %u files, "
+		       "block size %u (%s)",
 		       argv[optind], info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little",
 		       (unsigned long long)info->sb_offset, info->super.size, info->super.flags, info->super.files,
 		       info->blksize, oo.blksize ? "given" : info->blksize_detected ? "detected" : "assumed");
@@ -389,15 +400,15 @@ int main(int argc, char **argv)
 	co.verbose_listing = verbose > 0;
 	err = cramfs_check(img, &co, &cr);
 	if (err) {
-		fprintf(stderr, "%s: %s: check failed: %s\n", prog, argv[optind], strerror(-err));
+		say(stderr, "%s: %s: check failed: %s", prog, argv[optind], strerror(-err));
 		cramfs_image_close(img);
 		return EXIT_ERROR;
 	}
 	if (cr.problems)
 		status = EXIT_PROBLEMS;
 	if (verbose)
-		fprintf(stdout_info, "%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
-		       "%llu raw, %llu direct), %llu bytes of data; %llu problems, %llu warnings\n",
+		say(stdout_info, "%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
+		       "%llu raw, %llu direct), %llu bytes of data; %llu problems, %llu warnings",
 		       argv[optind], (unsigned long long)cr.dirs, (unsigned long long)cr.files,
 		       (unsigned long long)cr.symlinks, (unsigned long long)cr.specials, (unsigned long long)cr.blocks,
 		       (unsigned long long)cr.holes, (unsigned long long)cr.raw_blocks,
@@ -407,7 +418,7 @@ int main(int argc, char **argv)
 	if (xip) {
 		err = xip_report(img, json, verbose > 0, &cr);
 		if (err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], strerror(-err));
+			say(stderr, "%s: %s: %s", prog, argv[optind], strerror(-err));
 			status = EXIT_ERROR;
 		}
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Text for the command-line tools: the numbers of their options. */
+/* Text for the command-line tools: names in their messages, the numbers of their options. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -21,4 +22,14 @@ int cramfs_parse_number(const char *text, uint64_t max, uint64_t *value)
 		return -ERANGE;
 	*value = v;
 	return 0;
+}
+
+void cramfs_put_text(FILE *f, const char *text)
+{
+	for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
+		if (*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", *s);
+		else
+			putc(*s, f);
+	}
 }

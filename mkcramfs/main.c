@@ -26,16 +26,43 @@ static const char *prog = "mkcramfs";
 static volatile sig_atomic_t got_signal;
 static char *volatile tmp_to_remove;
 
+/*
+ * A line of this program's own, formatted whole and written with control
+ * characters escaped: it may hold a path or an argument as given.
+ */
+static void vsay(const char *fmt, va_list ap)
+{
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return;
+	}
+	fprintf(stderr, "%s: ", prog);
+	cramfs_put_text(stderr, text);
+	putc('\n', stderr);
+	free(text);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 	exit(EXIT_USAGE);
 }
 
@@ -99,11 +126,11 @@ static void log_line(void *ctx, enum cramfs_level level, const char *text)
 {
 	(void)ctx;
 	if (level == CRAMFS_ERROR)
-		fprintf(stderr, "%s: %s\n", prog, text);
+		fprintf(stderr, "%s: ", prog);
 	else if (level == CRAMFS_WARNING)
-		fprintf(stderr, "%s: warning: %s\n", prog, text);
-	else
-		fprintf(stderr, "%s\n", text);
+		fprintf(stderr, "%s: warning: ", prog);
+	cramfs_put_text(stderr, text);
+	putc('\n', stderr);
 }
 
 struct progress_state {
@@ -201,7 +228,7 @@ static void strlist_add(struct strlist *l, const char *s)
 	char *copy = strdup(s);
 
 	if (!v || !copy) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+		say("out of memory");
 		exit(EXIT_ERROR);
 	}
 	v[l->n++] = copy;
@@ -231,7 +258,7 @@ static void read_xip_list(const char *path, struct strlist *xip_list, struct str
 	ssize_t len;
 
 	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		say("%s: %s", path, strerror(errno));
 		exit(EXIT_ERROR);
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -259,24 +286,23 @@ static int check_paths(const char *srcdir, const char *outfile)
 	if (!copy)
 		return -ENOMEM;
 	if (!realpath(srcdir, src)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, srcdir, strerror(errno));
+		say("%s: %s", srcdir, strerror(errno));
 		free(copy);
 		return -1;
 	}
 	if (!realpath(dirname(copy), out)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, outfile, strerror(errno));
+		say("%s: %s", outfile, strerror(errno));
 		free(copy);
 		return -1;
 	}
 	free(copy);
 	if (stat(outfile, &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "%s: %s: is a directory\n", prog, outfile);
+		say("%s: is a directory", outfile);
 		return -1;
 	}
 	n = strlen(src);
 	if (!strncmp(src, out, n) && (out[n] == '/' || out[n] == '\0' || n == 1)) {
-		fprintf(stderr, "%s: %s: the output file would be inside the source tree %s\n", prog, outfile,
-			srcdir);
+		say("%s: the output file would be inside the source tree %s", outfile, srcdir);
 		return -1;
 	}
 	return 0;
@@ -472,7 +498,7 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	err = cramfs_output_open(&out, argv[optind + 1]);
 	if (err) {
-		fprintf(stderr, "%s: %s: cannot create: %s\n", prog, argv[optind + 1], strerror(-err));
+		say("%s: cannot create: %s", argv[optind + 1], strerror(-err));
 		return EXIT_ERROR;
 	}
 	tmp_to_remove = out.tmp_path;
@@ -487,12 +513,12 @@ int main(int argc, char **argv)
 	if (!err) {
 		err = cramfs_output_commit(&out);
 		if (err)
-			fprintf(stderr, "%s: %s: cannot write: %s\n", prog, argv[optind + 1], strerror(-err));
+			say("%s: cannot write: %s", argv[optind + 1], strerror(-err));
 	} else {
 		if (err == -ENOSPC || err == -EIO || err == -EDQUOT)
-			fprintf(stderr, "%s: %s: cannot write: %s\n", prog, argv[optind + 1], strerror(-err));
+			say("%s: cannot write: %s", argv[optind + 1], strerror(-err));
 		else if (err == -ENOMEM)
-			fprintf(stderr, "%s: out of memory\n", prog);
+			say("out of memory");
 		cramfs_output_abort(&out);
 	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);

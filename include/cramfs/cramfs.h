@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cramfs_format.h"
 
@@ -28,6 +29,10 @@ enum cramfs_level {
 	CRAMFS_DEBUG = 3,  /* shown with -vv */
 };
 
+/*
+ * text is the whole message, without a line end, however long; the names in
+ * it are as they are in the tree or the image (see cramfs_put_text).
+ */
 struct cramfs_log {
 	void (*fn)(void *ctx, enum cramfs_level level, const char *text);
 	void *ctx;
@@ -258,6 +263,15 @@ int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct c
 		   struct cramfs_extract_result *result);
 
 /* ---- for command-line tools ---- */
+
+/*
+ * Write text to f with every control character (bytes below 0x20, and 0x7f)
+ * as \xNN.  The text of a message holds names from a source tree or an
+ * image, which may be any bytes but '/' and NUL: written raw, a newline in a
+ * name would forge lines of output and an escape sequence would reach the
+ * terminal.  Both tools print every message through this.
+ */
+void cramfs_put_text(FILE *f, const char *text);
 
 /*
  * The number of an option: decimal, hexadecimal after 0x, or octal after 0,
