@@ -52,7 +52,7 @@ static int copy_insert(struct build *b)
 			err = -EIO;
 		}
 		if (!err)
-			err = cr_pwrite_all(b->outfd, buf, want, b->insert_off + done);
+			err = cr_out_write(b, buf, want, b->insert_off + done);
 		done += want;
 	}
 	close(fd);
@@ -81,7 +81,7 @@ static int write_metadata(struct build *b)
 		cramfs_inode_pack(p, &ino, b->opts->endian);
 		memcpy(p + CRAMFS_INODE_SIZE, n->name, n->namelen);
 	}
-	err = cr_pwrite_all(b->outfd, buf, len, first);
+	err = cr_out_write(b, buf, len, first);
 	free(buf);
 	return err;
 }
@@ -97,10 +97,8 @@ static int compute_crc(struct build *b, uint32_t *crc_out)
 	if (!buf)
 		return -ENOMEM;
 	while (off < b->image_size && !err) {
-		size_t want = b->image_size - off < cap ? (size_t)(b->image_size - off) : cap, got;
-		err = cr_pread_all(b->outfd, buf, want, off, &got);
-		if (!err && got != want)
-			err = -EIO;
+		size_t want = b->image_size - off < cap ? (size_t)(b->image_size - off) : cap;
+		err = cr_out_read(b, buf, want, off);
 		if (!err)
 			crc = cr_crc32(crc, buf, want);
 		off += want;
@@ -141,8 +139,9 @@ int cr_finalize(struct build *b)
 		       (unsigned long long)b->image_size);
 		return -EFBIG;
 	}
-	if (ftruncate(b->outfd, (off_t)b->image_size) < 0)
-		return -errno;
+	err = cr_out_truncate(b, b->image_size);
+	if (err)
+		return err;
 
 	memset(&sb, 0, sizeof(sb));
 	sb.magic = CRAMFS_MAGIC;
@@ -157,13 +156,13 @@ int cr_finalize(struct build *b)
 	node_inode(b->root, &sb.root);
 	sb.root.namelen = 0;
 	cramfs_super_pack(raw, &sb, o->endian);
-	err = cr_pwrite_all(b->outfd, raw, sizeof(raw), b->sb_off);
+	err = cr_out_write(b, raw, sizeof(raw), b->sb_off);
 	if (!err)
 		err = compute_crc(b, &crc);
 	if (err)
 		return err;
 	cramfs_put32(raw + CRAMFS_SB_CRC, crc, o->endian);
-	err = cr_pwrite_all(b->outfd, raw + CRAMFS_SB_CRC, 4, b->sb_off + CRAMFS_SB_CRC);
+	err = cr_out_write(b, raw + CRAMFS_SB_CRC, 4, b->sb_off + CRAMFS_SB_CRC);
 
 	b->stats->files = b->nnodes;
 	b->stats->image_size = b->image_size;

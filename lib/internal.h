@@ -99,6 +99,7 @@ struct build {
 	const struct cramfs_log *log;
 	const char *srcdir;
 	int outfd;
+	int out_err;                /* the failure of writing or reading back outfd, if one failed */
 	struct node *root;
 	struct node **order;        /* every node, depth first, parents before children */
 	size_t nnodes;
@@ -142,6 +143,15 @@ char *cr_source_path(const struct build *b, const struct node *n);
 
 int cr_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int cr_pread_all(int fd, void *buf, size_t len, uint64_t off, size_t *got);
+
+/*
+ * The image's own I/O: writes and read-backs of outfd, and its final size.
+ * A failure is kept in b->out_err, so that it is told apart from one of the
+ * source (which the pass logs with the source's name).
+ */
+int cr_out_write(struct build *b, const void *buf, size_t len, uint64_t off);
+int cr_out_read(struct build *b, void *buf, size_t len, uint64_t off);    /* all of len, or -EIO */
+int cr_out_truncate(struct build *b, uint64_t size);
 
 /*
  * Reads a source file block by block and makes sure it is exactly as long

@@ -49,6 +49,31 @@ int cr_pread_all(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 	return 0;
 }
 
+static int out_failed(struct build *b, int err)
+{
+	if (err && !b->out_err)
+		b->out_err = err;
+	return err;
+}
+
+int cr_out_write(struct build *b, const void *buf, size_t len, uint64_t off)
+{
+	return out_failed(b, cr_pwrite_all(b->outfd, buf, len, off));
+}
+
+int cr_out_read(struct build *b, void *buf, size_t len, uint64_t off)
+{
+	size_t got;
+	int err = cr_pread_all(b->outfd, buf, len, off, &got);
+
+	return out_failed(b, err ? err : got != len ? -EIO : 0);
+}
+
+int cr_out_truncate(struct build *b, uint64_t size)
+{
+	return out_failed(b, ftruncate(b->outfd, (off_t)size) < 0 ? -errno : 0);
+}
+
 char *cr_source_path(const struct build *b, const struct node *n)
 {
 	size_t a = strlen(b->srcdir), c = strlen(n->path);

@@ -515,8 +515,9 @@ int main(int argc, char **argv)
 		if (err)
 			say("%s: cannot write: %s", argv[optind + 1], strerror(-err));
 	} else {
-		if (err == -ENOSPC || err == -EIO || err == -EDQUOT)
-			say("%s: cannot write: %s", argv[optind + 1], strerror(-err));
+		/* a source that failed has been named by the library: only the output's own failure is told here */
+		if (stats.output_error)
+			say("%s: cannot write: %s", argv[optind + 1], strerror(-stats.output_error));
 		else if (err == -ENOMEM)
 			say("out of memory");
 		cramfs_output_abort(&out);

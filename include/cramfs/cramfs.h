@@ -106,12 +106,18 @@ struct cramfs_build_stats {
 	uint64_t xip_pages;             /* pages stored behind direct uncompressed pointers */
 	uint64_t padding_bytes;         /* bytes no pointer or entry refers to */
 	uint64_t threads;               /* compressing threads that ran */
+	int output_error;               /* a failed build: the error (negative errno) of writing or
+					   reading back outfd, or 0 if it failed for another reason
+					   (a source file that cannot be read or changes while read,
+					   a limit, -E: logged, naming the file) */
 };
 
 /*
  * Build an image of the tree at srcdir and write it to outfd (a new,
  * seekable, empty file).  On failure outfd holds garbage: the caller must
- * discard it (see cramfs_output_* below).
+ * discard it (see cramfs_output_* below).  A failure of the source
+ * or of the options is logged as an error naming what failed; one of outfd
+ * itself is not, and is returned in stats->output_error too.
  */
 int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_options *opts,
 		 struct cramfs_build_stats *stats);
