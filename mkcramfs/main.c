@@ -70,7 +70,8 @@ static void __attribute__((noreturn)) help(void)
 {
 	printf("Usage: %s [options] dirname outfile\n"
 	       "\n"
-	       "Make a cramfs image of the tree at dirname.\n"
+	       "Make a cramfs image of the tree at dirname.  A regular outfile is replaced only by a\n"
+	       "complete image; a device, FIFO or pipe (/dev/stdout) is written through.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -b, --blocksize=SIZE     block size: the target's page size, 4096 (default), 16384 or 65536\n"
@@ -276,12 +277,11 @@ static void read_xip_list(const char *path, struct strlist *xip_list, struct str
 	fclose(f);
 }
 
-/* The output must not land inside the tree being read. */
+/* The source must be there, and the output's directory; the output must not be a directory. */
 static int check_paths(const char *srcdir, const char *outfile)
 {
 	char src[PATH_MAX], out[PATH_MAX], *copy = strdup(outfile);
 	struct stat st;
-	size_t n;
 
 	if (!copy)
 		return -ENOMEM;
@@ -300,6 +300,26 @@ static int check_paths(const char *srcdir, const char *outfile)
 		say("%s: is a directory", outfile);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * A file that replaces target (where the output's symbolic links end) must
+ * not land inside the tree being read: the scan would find it.
+ */
+static int check_inside(const char *srcdir, const char *outfile, const char *target)
+{
+	char src[PATH_MAX], out[PATH_MAX], *copy = strdup(target);
+	size_t n;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!realpath(srcdir, src) || !realpath(dirname(copy), out)) {
+		say("%s: %s", outfile, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
 	n = strlen(src);
 	if (!strncmp(src, out, n) && (out[n] == '/' || out[n] == '\0' || n == 1)) {
 		say("%s: the output file would be inside the source tree %s", outfile, srcdir);
@@ -350,8 +370,9 @@ int main(int argc, char **argv)
 	struct cramfs_build_options o;
 	struct cramfs_build_stats stats;
 	struct cramfs_output out;
+	struct stat st;
 	sigset_t fatal, old_mask;
-	bool want_xip = false, nommu = false;
+	bool want_xip = false, nommu = false, through;
 	int verbose = 0, c, err;
 
 	cramfs_build_options_init(&o);
@@ -487,28 +508,49 @@ int main(int argc, char **argv)
 
 	if (check_paths(argv[optind], argv[optind + 1]))
 		return EXIT_ERROR;
-	/* from the temporary file's creation to its rename, a signal must remove it */
+	/* a device or FIFO is written through (see cramfs_output_open): a reader that goes away is an error */
+	through = stat(argv[optind + 1], &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode) ||
+							S_ISFIFO(st.st_mode));
+	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * From the temporary file's creation to its rename, a signal must remove
+	 * it.  Written through, there is no such name, and opening a FIFO waits
+	 * for its reader: the signals stay deliverable.
+	 */
 	sigemptyset(&fatal);
 	sigaddset(&fatal, SIGINT);
 	sigaddset(&fatal, SIGTERM);
 	sigaddset(&fatal, SIGHUP);
-	sigprocmask(SIG_BLOCK, &fatal, &old_mask);
+	sigprocmask(SIG_SETMASK, NULL, &old_mask);
+	if (!through)
+		sigprocmask(SIG_BLOCK, &fatal, NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	err = cramfs_output_open(&out, argv[optind + 1]);
 	if (err) {
-		say("%s: cannot create: %s", argv[optind + 1], strerror(-err));
+		say("%s: cannot %s: %s", argv[optind + 1], through ? "open" : "create", strerror(-err));
 		return EXIT_ERROR;
 	}
 	tmp_to_remove = out.tmp_path;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (out.tmp_path && check_inside(argv[optind], argv[optind + 1], out.path)) {
+		sigprocmask(SIG_BLOCK, &fatal, NULL);
+		tmp_to_remove = NULL;
+		cramfs_output_abort(&out);
+		return EXIT_ERROR;
+	}
 
 	err = cramfs_build(argv[optind], out.fd, &o, &stats);
 	if (progress_state.shown)
 		fputc('\n', stderr);
-	/* commit and abort free the path: a signal from here on finds nothing to remove */
-	sigprocmask(SIG_BLOCK, &fatal, NULL);
+	/*
+	 * Commit and abort free the path: a signal from here on finds nothing to
+	 * remove.  Copying through to a device or FIFO cannot be undone, and may
+	 * wait on a slow reader: it stays interruptible.
+	 */
+	if (out.tmp_path)
+		sigprocmask(SIG_BLOCK, &fatal, NULL);
 	tmp_to_remove = NULL;
 	if (!err) {
 		err = cramfs_output_commit(&out);
@@ -516,7 +558,10 @@ int main(int argc, char **argv)
 			say("%s: cannot write: %s", argv[optind + 1], strerror(-err));
 	} else {
 		/* a source that failed has been named by the library: only the output's own failure is told here */
-		if (stats.output_error)
+		if (stats.output_error && out.dest_fd >= 0)
+			say("%s: cannot write the image's temporary file (in $TMPDIR, or /tmp): %s", argv[optind + 1],
+			    strerror(-stats.output_error));
+		else if (stats.output_error)
 			say("%s: cannot write: %s", argv[optind + 1], strerror(-stats.output_error));
 		else if (err == -ENOMEM)
 			say("out of memory");

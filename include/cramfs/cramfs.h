@@ -123,14 +123,32 @@ int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_option
 		 struct cramfs_build_stats *stats);
 
 /*
- * Atomic output: a temporary file in the directory of path, renamed over
- * path by commit, removed by abort.  tmp_path is kept so that a signal
- * handler may unlink() it.
+ * The output of an image, as mkcramfs writes it.  Symbolic links are
+ * followed to the file they end at.
+ *
+ * A regular file, or a name where there is nothing yet: the image is built
+ * in a temporary file in the directory of that file, which commit renames
+ * over it and abort removes; fd is that file, and tmp_path its name, kept
+ * so that a signal handler may unlink() it.
+ *
+ * A block or character device or a FIFO (a pipe, /dev/stdout), which
+ * cannot be replaced: it is opened for writing at once (a FIFO waits for a
+ * reader; a block device is opened O_EXCL, which fails while it is
+ * mounted), the image is built in an unlinked temporary file in $TMPDIR
+ * (default /tmp), and commit copies it through front to back; a block device
+ * smaller than the image gets nothing (-ENOSPC).  Only commit writes to the
+ * device, and a failure while it does leaves a partial image there.
+ * tmp_path is NULL.  So is it for a regular file that its path does not name
+ * (/proc/self/fd of a deleted file), which is written through the same way.
+ *
+ * Either way fd is new, seekable and empty, for cramfs_build.
  */
 struct cramfs_output {
 	int fd;
-	char *path;
+	char *path;                     /* the file to replace, or the one written through */
 	char *tmp_path;
+	int dest_fd;                    /* written through: the device, FIFO or file; else -1 */
+	uint32_t dest_mode;             /* its st_mode */
 };
 
 int cramfs_output_open(struct cramfs_output *out, const char *path);
