@@ -27,6 +27,33 @@
 
 static const char *prog = "cramfsck";
 
+/*
+ * A line of this program's own, formatted whole and written with control
+ * characters escaped: it may hold an image path or an argument as given.
+ */
+static void vsay(FILE *f, const char *fmt, va_list ap)
+{
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fprintf(f, "%s: out of memory\n", prog);
+		return;
+	}
+	cramfs_put_text(f, text);
+	putc('\n', f);
+	free(text);
+}
+
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(f, fmt, ap);
+	va_end(ap);
+}
+
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
 {
@@ -34,10 +61,53 @@ static void usage_error(const char *fmt, ...)
 
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 	exit(EXIT_USAGE);
+}
+
+/*
+ * getopt_long returned c, '?' or ':', for the option just read: name it as
+ * it was written.  A long option is always the whole of argv[optind - 1]
+ * by then; optopt is 0 for a long option it does not know, the option's
+ * value for one given an argument it takes none of, or the letter of a
+ * short option it does not know.
+ */
+static void __attribute__((noreturn)) bad_option(int c, char **argv, const char *optstring,
+						 const struct option *longopts)
+{
+	const char *arg = argv[optind - 1];
+	bool known = optopt >= 256 || (optopt > 0 && optopt != ':' && strchr(optstring, optopt));
+	int len = (int)strcspn(arg, "=");
+
+	if (arg[0] == '-' && arg[1] == '-' && (c == ':' || known || !optopt)) {
+		int matches = 0;
+
+		if (c == ':')
+			usage_error("option '%.*s' needs an argument", len, arg);
+		if (known)
+			usage_error("option '%.*s' takes no argument", len, arg);
+		for (const struct option *o = longopts; o->name; o++)
+			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
+		if (matches > 1)
+			usage_error("option '%.*s' is ambiguous (it begins %d options)", len, arg, matches);
+		usage_error("unknown option '%.*s'", len, arg);
+	}
+	if (c == ':')
+		usage_error("option '-%c' needs an argument", optopt);
+	usage_error("unknown option '-%c'", optopt);
+}
+
+/* A number for an option, or a usage error: what must be min to max. */
+static uint64_t option_number(const char *arg, const char *what, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+
+	if (cramfs_parse_number(arg, max, &v) || v < min)
+		usage_error("%s must be %llu to %llu, not '%s'", what, (unsigned long long)min,
+			    (unsigned long long)max, arg);
+	return v;
 }
 
 static void __attribute__((noreturn)) help(void)
@@ -64,22 +134,6 @@ static void __attribute__((noreturn)) help(void)
 
 static FILE *stdout_info;   /* where -v listings go: stdout, or stderr under --json */
 
-/*
- * Names in an image are any bytes but '/' and NUL: control characters are
- * written as \xNN, so that a crafted name can neither forge lines of output
- * (a newline) nor send escape sequences to a terminal.
- */
-static void put_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			putc(c, f);
-	}
-}
-
 static void log_line(void *ctx, enum cramfs_level level, const char *text)
 {
 	FILE *f = level <= CRAMFS_WARNING ? stderr : stdout_info;
@@ -89,7 +143,7 @@ static void log_line(void *ctx, enum cramfs_level level, const char *text)
 		fprintf(f, "%s: ", prog);
 	else if (level == CRAMFS_WARNING)
 		fprintf(f, "%s: warning: ", prog);
-	put_text(f, text);
+	cramfs_put_text(f, text);
 	putc('\n', f);
 }
 
@@ -201,7 +255,7 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	if (!r->all && f->mapping == CRAMFS_MAP_NONE && !f->run_pages && !f->last_page_read_bug)
 		return 0;
 	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
-	put_text(stdout, f->path);
+	cramfs_put_text(stdout, f->path);
 	if (f->mapping == CRAMFS_MAP_ALL)
 		printf("\n");
 	else if (f->mapping == CRAMFS_MAP_PARTIAL)
@@ -272,6 +326,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char optstring[] = ":b:x:j:vayhV";
 	struct cramfs_open_options oo = { 0 };
 	struct cramfs_check_options co = { 0 };
 	struct cramfs_check_result cr;
@@ -280,30 +335,24 @@ int main(int argc, char **argv)
 	const char *extract_dir = NULL;
 	bool xip = false, json = false;
 	int verbose = 0, c, err, status = EXIT_CLEAN;
-	char *end;
+	uint64_t n;
 
 	stdout_info = stdout;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:x:j:vayhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			oo.blksize = (uint32_t)strtoul(optarg, &end, 0);
-			if (*end || (oo.blksize != 4096 && oo.blksize != 16384 && oo.blksize != 65536))
+			if (cramfs_parse_number(optarg, UINT64_MAX, &n) || (n != 4096 && n != 16384 && n != 65536))
 				usage_error("block size must be 4096, 16384 or 65536, not '%s'", optarg);
+			oo.blksize = (uint32_t)n;
 			break;
 		case 'x':
 			/* --extract alone (as in util-linux) only decodes, which every check does */
 			extract_dir = optarg;
 			break;
-		case 'j': {
-			unsigned long n;
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 || n > 256)
-				usage_error("thread count must be 1 to 256, not '%s'", optarg);
-			co.threads = (unsigned)n;
+		case 'j':
+			co.threads = (unsigned)option_number(optarg, "thread count", 1, 256);
 			break;
-		}
 		case OPT_XIP:
 			xip = true;
 			break;
@@ -322,12 +371,8 @@ int main(int argc, char **argv)
 			printf("%s (mkcramfs-xip) %s, decompression: %s\n", prog, cramfs_version(),
 			       cramfs_compressor_name());
 			return EXIT_CLEAN;
-		case ':':
-			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(c, argv, optstring, longopts);
 		}
 	}
 	if (argc - optind != 1)
@@ -345,8 +390,8 @@ int main(int argc, char **argv)
 	if (json)
 		stdout_info = stderr;
 	if (verbose)
-		fprintf(stdout_info, "%s: %s-endian cramfs, superblock at byte %llu, %u bytes, flags 0x%x, %u files, "
-		       "block size %u (%s)\n",
+		say(stdout_info, "%s: %s-endian cramfs, superblock at byte %llu, %u bytes, flags 0x%x, %u files, "
+		       "block size %u (%s)",
 		       argv[optind], info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little",
 		       (unsigned long long)info->sb_offset, info->super.size, info->super.flags, info->super.files,
 		       info->blksize, oo.blksize ? "given" : info->blksize_detected ? "detected" : "assumed");
@@ -355,15 +400,15 @@ int main(int argc, char **argv)
 	co.verbose_listing = verbose > 0;
 	err = cramfs_check(img, &co, &cr);
 	if (err) {
-		fprintf(stderr, "%s: %s: check failed: %s\n", prog, argv[optind], strerror(-err));
+		say(stderr, "%s: %s: check failed: %s", prog, argv[optind], strerror(-err));
 		cramfs_image_close(img);
 		return EXIT_ERROR;
 	}
 	if (cr.problems)
 		status = EXIT_PROBLEMS;
 	if (verbose)
-		fprintf(stdout_info, "%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
-		       "%llu raw, %llu direct), %llu bytes of data; %llu problems, %llu warnings\n",
+		say(stdout_info, "%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
+		       "%llu raw, %llu direct), %llu bytes of data; %llu problems, %llu warnings",
 		       argv[optind], (unsigned long long)cr.dirs, (unsigned long long)cr.files,
 		       (unsigned long long)cr.symlinks, (unsigned long long)cr.specials, (unsigned long long)cr.blocks,
 		       (unsigned long long)cr.holes, (unsigned long long)cr.raw_blocks,
@@ -373,7 +418,7 @@ int main(int argc, char **argv)
 	if (xip) {
 		err = xip_report(img, json, verbose > 0, &cr);
 		if (err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], strerror(-err));
+			say(stderr, "%s: %s: %s", prog, argv[optind], strerror(-err));
 			status = EXIT_ERROR;
 		}
 	}

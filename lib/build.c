@@ -67,6 +67,7 @@ int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_option
 			cr_warn(b.log, "%s", b.warnings[i]);
 	}
 	b.stats->warnings = b.nwarnings;
+	b.stats->output_error = err ? b.out_err : 0;
 	for (size_t i = 0; i < b.nwarnings; i++)
 		free(b.warnings[i]);
 	free(b.warnings);

@@ -54,7 +54,7 @@ static int copy_insert(struct build *b)
 			err = -EIO;
 		}
 		if (!err)
-			err = cr_pwrite_all(b->outfd, buf, want, b->insert_off + done);
+			err = cr_out_write(b, buf, want, b->insert_off + done);
 		done += want;
 	}
 	close(fd);
@@ -68,7 +68,7 @@ static int write_zeros(struct build *b, uint64_t from, uint64_t to)
 
 	while (from < to && !err) {
 		size_t n = to - from < sizeof(zeros) ? (size_t)(to - from) : sizeof(zeros);
-		err = cr_pwrite_all(b->outfd, zeros, n, from);
+		err = cr_out_write(b, zeros, n, from);
 		from += n;
 	}
 	return err;
@@ -96,7 +96,7 @@ static int write_metadata(struct build *b)
 		cramfs_inode_pack(p, &ino, b->opts->endian);
 		memcpy(p + CRAMFS_INODE_SIZE, n->name, n->namelen);
 	}
-	err = cr_pwrite_all(b->outfd, buf, len, first);
+	err = cr_out_write(b, buf, len, first);
 	free(buf);
 	return err;
 }
@@ -112,10 +112,8 @@ static int compute_crc(struct build *b, uint32_t *crc_out)
 	if (!buf)
 		return -ENOMEM;
 	while (off < b->image_size && !err) {
-		size_t want = b->image_size - off < cap ? (size_t)(b->image_size - off) : cap, got;
-		err = cr_pread_all(b->outfd, buf, want, off, &got);
-		if (!err && got != want)
-			err = -EIO;
+		size_t want = b->image_size - off < cap ? (size_t)(b->image_size - off) : cap;
+		err = cr_out_read(b, buf, want, off);
 		if (!err)
 			crc = cr_crc32(crc, buf, want);
 		off += want;
@@ -187,13 +185,13 @@ int cr_finalize(struct build *b)
 	node_inode(b->root, &sb.root);
 	sb.root.namelen = 0;
 	cramfs_super_pack(raw, &sb, o->endian);
-	err = cr_pwrite_all(b->outfd, raw, sizeof(raw), b->sb_off);
+	err = cr_out_write(b, raw, sizeof(raw), b->sb_off);
 	if (!err)
 		err = compute_crc(b, &crc);
 	if (err)
 		return err;
 	cramfs_put32(raw + CRAMFS_SB_CRC, crc, o->endian);
-	err = cr_pwrite_all(b->outfd, raw + CRAMFS_SB_CRC, 4, b->sb_off + CRAMFS_SB_CRC);
+	err = cr_out_write(b, raw + CRAMFS_SB_CRC, 4, b->sb_off + CRAMFS_SB_CRC);
 
 	b->stats->files = b->nnodes;
 	b->stats->image_size = b->image_size;

@@ -17,37 +17,6 @@
 
 #define MAX_DEPTH 1024
 
-void img_vlog(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, va_list ap)
-{
-	char small[1024], *big;
-	va_list aq;
-	int n;
-
-	if (!log || !log->fn || level > log->max_level)
-		return;
-	va_copy(aq, ap);
-	n = vsnprintf(small, sizeof(small), fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small) || !(big = malloc((size_t)n + 1))) {
-		log->fn(log->ctx, level, small);
-		return;
-	}
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	log->fn(log->ctx, level, big);
-	free(big);
-}
-
-void img_log(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	img_vlog(log, level, fmt, ap);
-	va_end(ap);
-}
-
 static bool find_super(struct cramfs_image *img)
 {
 	static const uint64_t where[] = { 0, CRAMFS_PAD_SIZE };

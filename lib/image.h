@@ -57,16 +57,9 @@ static inline uint32_t img_get32(const struct cramfs_image *img, uint64_t off)
 	return cramfs_get32(img->map + off, img->info.endian);
 }
 
-/*
- * Messages of the reader.  They name paths, and a path in an image can be
- * far longer than cr_log's 1024-byte buffer (four names of 252 bytes are
- * enough), which would cut off the problem at the end of the message: these
- * format the whole text.
- */
-void img_vlog(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-void img_log(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Messages of the reader: cr_log's, which passes on the whole text however long the paths in it. */
+#define img_vlog cr_vlog
+#define img_log cr_log
 #define img_err(log, ...)   img_log(log, CRAMFS_ERROR, __VA_ARGS__)
 #define img_warn(log, ...)  img_log(log, CRAMFS_WARNING, __VA_ARGS__)
 #define img_info(log, ...)  img_log(log, CRAMFS_INFO, __VA_ARGS__)

@@ -18,6 +18,9 @@ static inline uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a
 
 /* ---- messages (log.c) ---- */
 
+/* The whole message goes to the sink, however long it is. */
+void cr_vlog(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 void cr_log(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define cr_err(log, ...)   cr_log(log, CRAMFS_ERROR, __VA_ARGS__)
@@ -99,6 +102,7 @@ struct build {
 	const struct cramfs_log *log;
 	const char *srcdir;
 	int outfd;
+	int out_err;                /* the failure of writing or reading back outfd, if one failed */
 	struct node *root;
 	struct node **order;        /* every node, depth first, parents before children */
 	size_t nnodes;
@@ -143,6 +147,14 @@ char *cr_source_path(const struct build *b, const struct node *n);
 
 int cr_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int cr_pread_all(int fd, void *buf, size_t len, uint64_t off, size_t *got);
+
+/*
+ * The image's own I/O: writes and read-backs of outfd.
+ * A failure is kept in b->out_err, so that it is told apart from one of the
+ * source (which the pass logs with the source's name).
+ */
+int cr_out_write(struct build *b, const void *buf, size_t len, uint64_t off);
+int cr_out_read(struct build *b, void *buf, size_t len, uint64_t off);    /* all of len, or -EIO */
 
 /*
  * Reads a source file block by block and makes sure it is exactly as long

@@ -29,7 +29,7 @@
 
 /* A buffered writer for the packed data, which grows strictly forward. */
 struct seqw {
-	int fd;
+	struct build *b;
 	uint64_t base;        /* image offset of buf[0] */
 	uint8_t *buf;
 	size_t len;
@@ -37,7 +37,7 @@ struct seqw {
 
 static int seqw_flush(struct seqw *w)
 {
-	int err = cr_pwrite_all(w->fd, w->buf, w->len, w->base);
+	int err = cr_out_write(w->b, w->buf, w->len, w->base);
 
 	w->base += w->len;
 	w->len = 0;
@@ -78,10 +78,10 @@ static int seqw_align4(struct seqw *w)
 static int seqw_read(struct seqw *w, uint64_t off, uint8_t *data, size_t n)
 {
 	if (off < w->base) {
-		size_t k = off + n <= w->base ? n : (size_t)(w->base - off), got;
-		int err = cr_pread_all(w->fd, data, k, off, &got);
-		if (err || got != k)
-			return err ? err : -EIO;
+		size_t k = off + n <= w->base ? n : (size_t)(w->base - off);
+		int err = cr_out_read(w->b, data, k, off);
+		if (err)
+			return err;
 		off += k;
 		data += k;
 		n -= k;
@@ -96,7 +96,7 @@ static int seqw_patch(struct seqw *w, uint64_t off, const uint8_t *data, size_t 
 {
 	if (off < w->base) {
 		size_t k = off + n <= w->base ? n : (size_t)(w->base - off);
-		int err = cr_pwrite_all(w->fd, data, k, off);
+		int err = cr_out_write(w->b, data, k, off);
 		if (err)
 			return err;
 		off += k;
@@ -411,7 +411,7 @@ static int place_xip(struct writer *w, struct job *j, uint32_t *ptr)
 
 	/* the rest of a last page is zeros, written out: the image has no holes */
 	memset(j->in + j->len, 0, slot_len - j->len);
-	err = cr_pwrite_all(b->outfd, j->in, slot_len, slot);
+	err = cr_out_write(b, j->in, slot_len, slot);
 	w->xip_pos += slot_len;
 	if (j->kind == BLK_XIP) {
 		*ptr = cramfs_blkptr_direct((uint32_t)slot, true);
@@ -469,7 +469,7 @@ int cr_write_data(struct build *b)
 	w.cap = budget / 2 / (bs + w.outcap);
 	if (w.cap < 1)
 		w.cap = 1;
-	w.seq.fd = b->outfd;
+	w.seq.b = b;
 	w.seq.base = b->data_off;
 	w.seq.buf = malloc(SEQ_BUF);
 	w.table = malloc((size_t)max_blocks * 4);
@@ -491,8 +491,10 @@ int cr_write_data(struct build *b)
 			goto out;
 	}
 	err = cr_pool_start(&w.pool, nthreads);
-	if (err)
+	if (err) {
+		cr_err(b->log, "cannot start a compressing thread: %s", strerror(-err));
 		goto out_pool;
+	}
 	b->stats->threads = w.pool.started;
 
 	for (size_t i = 0; i < b->nnodes; i++) {

@@ -26,16 +26,43 @@ static const char *prog = "mkcramfs";
 static volatile sig_atomic_t got_signal;
 static char *volatile tmp_to_remove;
 
+/*
+ * A line of this program's own, formatted whole and written with control
+ * characters escaped: it may hold a path or an argument as given.
+ */
+static void vsay(const char *fmt, va_list ap)
+{
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return;
+	}
+	fprintf(stderr, "%s: ", prog);
+	cramfs_put_text(stderr, text);
+	putc('\n', stderr);
+	free(text);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 	exit(EXIT_USAGE);
 }
 
@@ -43,7 +70,8 @@ static void __attribute__((noreturn)) help(void)
 {
 	printf("Usage: %s [options] dirname outfile\n"
 	       "\n"
-	       "Make a cramfs image of the tree at dirname.\n"
+	       "Make a cramfs image of the tree at dirname.  A regular outfile is replaced only by a\n"
+	       "complete image; a device, FIFO or pipe (/dev/stdout) is written through.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -b, --blocksize=SIZE     block size: the target's page size, 4096 (default), 16384 or 65536\n"
@@ -99,11 +127,11 @@ static void log_line(void *ctx, enum cramfs_level level, const char *text)
 {
 	(void)ctx;
 	if (level == CRAMFS_ERROR)
-		fprintf(stderr, "%s: %s\n", prog, text);
+		fprintf(stderr, "%s: ", prog);
 	else if (level == CRAMFS_WARNING)
-		fprintf(stderr, "%s: warning: %s\n", prog, text);
-	else
-		fprintf(stderr, "%s\n", text);
+		fprintf(stderr, "%s: warning: ", prog);
+	cramfs_put_text(stderr, text);
+	putc('\n', stderr);
 }
 
 struct progress_state {
@@ -148,16 +176,45 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static unsigned long parse_number(const char *arg, const char *what, unsigned long max)
+static uint64_t parse_number(const char *arg, const char *what, uint64_t max)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-' || v > max)
+	if (cramfs_parse_number(arg, max, &v))
 		usage_error("invalid %s: '%s'", what, arg);
 	return v;
+}
+
+/*
+ * getopt_long returned c, '?' or ':', for the option just read: name it as
+ * it was written.  A long option is always the whole of argv[optind - 1]
+ * by then; optopt is 0 for a long option it does not know, the option's
+ * value for one given an argument it takes none of, or the letter of a
+ * short option it does not know.
+ */
+static void __attribute__((noreturn)) bad_option(int c, char **argv, const char *optstring,
+						 const struct option *longopts)
+{
+	const char *arg = argv[optind - 1];
+	bool known = optopt >= 256 || (optopt > 0 && optopt != ':' && strchr(optstring, optopt));
+	int len = (int)strcspn(arg, "=");
+
+	if (arg[0] == '-' && arg[1] == '-' && (c == ':' || known || !optopt)) {
+		int matches = 0;
+
+		if (c == ':')
+			usage_error("option '%.*s' needs an argument", len, arg);
+		if (known)
+			usage_error("option '%.*s' takes no argument", len, arg);
+		for (const struct option *o = longopts; o->name; o++)
+			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
+		if (matches > 1)
+			usage_error("option '%.*s' is ambiguous (it begins %d options)", len, arg, matches);
+		usage_error("unknown option '%.*s'", len, arg);
+	}
+	if (c == ':')
+		usage_error("option '-%c' needs an argument", optopt);
+	usage_error("unknown option '-%c'", optopt);
 }
 
 struct strlist {
@@ -172,7 +229,7 @@ static void strlist_add(struct strlist *l, const char *s)
 	char *copy = strdup(s);
 
 	if (!v || !copy) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+		say("out of memory");
 		exit(EXIT_ERROR);
 	}
 	v[l->n++] = copy;
@@ -202,7 +259,7 @@ static void read_xip_list(const char *path, struct strlist *xip_list, struct str
 	ssize_t len;
 
 	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		say("%s: %s", path, strerror(errno));
 		exit(EXIT_ERROR);
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -220,34 +277,52 @@ static void read_xip_list(const char *path, struct strlist *xip_list, struct str
 	fclose(f);
 }
 
-/* The output must not land inside the tree being read. */
+/* The source must be there, and the output's directory; the output must not be a directory. */
 static int check_paths(const char *srcdir, const char *outfile)
 {
 	char src[PATH_MAX], out[PATH_MAX], *copy = strdup(outfile);
 	struct stat st;
-	size_t n;
 
 	if (!copy)
 		return -ENOMEM;
 	if (!realpath(srcdir, src)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, srcdir, strerror(errno));
+		say("%s: %s", srcdir, strerror(errno));
 		free(copy);
 		return -1;
 	}
 	if (!realpath(dirname(copy), out)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, outfile, strerror(errno));
+		say("%s: %s", outfile, strerror(errno));
 		free(copy);
 		return -1;
 	}
 	free(copy);
 	if (stat(outfile, &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "%s: %s: is a directory\n", prog, outfile);
+		say("%s: is a directory", outfile);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * A file that replaces target (where the output's symbolic links end) must
+ * not land inside the tree being read: the scan would find it.
+ */
+static int check_inside(const char *srcdir, const char *outfile, const char *target)
+{
+	char src[PATH_MAX], out[PATH_MAX], *copy = strdup(target);
+	size_t n;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!realpath(srcdir, src) || !realpath(dirname(copy), out)) {
+		say("%s: %s", outfile, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
 	n = strlen(src);
 	if (!strncmp(src, out, n) && (out[n] == '/' || out[n] == '\0' || n == 1)) {
-		fprintf(stderr, "%s: %s: the output file would be inside the source tree %s\n", prog, outfile,
-			srcdir);
+		say("%s: the output file would be inside the source tree %s", outfile, srcdir);
 		return -1;
 	}
 	return 0;
@@ -291,17 +366,19 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char optstring[] = ":b:N:BLe:n:i:pzxSl:j:D:qEsvXhV";
 	struct cramfs_build_options o;
 	struct cramfs_build_stats stats;
 	struct cramfs_output out;
+	struct stat st;
 	sigset_t fatal, old_mask;
-	bool want_xip = false, nommu = false;
+	bool want_xip = false, nommu = false, through;
 	int verbose = 0, c, err;
 
 	cramfs_build_options_init(&o);
 	atexit(free_lists);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:N:BLe:n:i:pzxSl:j:D:qEsvXhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.blksize = (uint32_t)parse_number(optarg, "block size", UINT32_MAX);
@@ -347,7 +424,7 @@ int main(int argc, char **argv)
 			o.share_blocks = true;
 			break;
 		case 'l':
-			o.level = (int)parse_number(optarg, "compression level", (unsigned long)cramfs_max_level());
+			o.level = (int)parse_number(optarg, "compression level", (uint64_t)cramfs_max_level());
 			if (!o.level)
 				usage_error("compression level must be 1 to %d", cramfs_max_level());
 			break;
@@ -408,12 +485,8 @@ int main(int argc, char **argv)
 			printf("%s (mkcramfs-xip) %s, compression: %s\n", prog, cramfs_version(),
 			       cramfs_compressor_name());
 			return EXIT_OK;
-		case ':':
-			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(c, argv, optstring, longopts);
 		}
 	}
 	if (argc - optind != 2)
@@ -435,38 +508,63 @@ int main(int argc, char **argv)
 
 	if (check_paths(argv[optind], argv[optind + 1]))
 		return EXIT_ERROR;
-	/* from the temporary file's creation to its rename, a signal must remove it */
+	/* a device or FIFO is written through (see cramfs_output_open): a reader that goes away is an error */
+	through = stat(argv[optind + 1], &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode) ||
+							S_ISFIFO(st.st_mode));
+	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * From the temporary file's creation to its rename, a signal must remove
+	 * it.  Written through, there is no such name, and opening a FIFO waits
+	 * for its reader: the signals stay deliverable.
+	 */
 	sigemptyset(&fatal);
 	sigaddset(&fatal, SIGINT);
 	sigaddset(&fatal, SIGTERM);
 	sigaddset(&fatal, SIGHUP);
-	sigprocmask(SIG_BLOCK, &fatal, &old_mask);
+	sigprocmask(SIG_SETMASK, NULL, &old_mask);
+	if (!through)
+		sigprocmask(SIG_BLOCK, &fatal, NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	err = cramfs_output_open(&out, argv[optind + 1]);
 	if (err) {
-		fprintf(stderr, "%s: %s: cannot create: %s\n", prog, argv[optind + 1], strerror(-err));
+		say("%s: cannot %s: %s", argv[optind + 1], through ? "open" : "create", strerror(-err));
 		return EXIT_ERROR;
 	}
 	tmp_to_remove = out.tmp_path;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (out.tmp_path && check_inside(argv[optind], argv[optind + 1], out.path)) {
+		sigprocmask(SIG_BLOCK, &fatal, NULL);
+		tmp_to_remove = NULL;
+		cramfs_output_abort(&out);
+		return EXIT_ERROR;
+	}
 
 	err = cramfs_build(argv[optind], out.fd, &o, &stats);
 	if (progress_state.shown)
 		fputc('\n', stderr);
-	/* commit and abort free the path: a signal from here on finds nothing to remove */
-	sigprocmask(SIG_BLOCK, &fatal, NULL);
+	/*
+	 * Commit and abort free the path: a signal from here on finds nothing to
+	 * remove.  Copying through to a device or FIFO cannot be undone, and may
+	 * wait on a slow reader: it stays interruptible.
+	 */
+	if (out.tmp_path)
+		sigprocmask(SIG_BLOCK, &fatal, NULL);
 	tmp_to_remove = NULL;
 	if (!err) {
 		err = cramfs_output_commit(&out);
 		if (err)
-			fprintf(stderr, "%s: %s: cannot write: %s\n", prog, argv[optind + 1], strerror(-err));
+			say("%s: cannot write: %s", argv[optind + 1], strerror(-err));
 	} else {
-		if (err == -ENOSPC || err == -EIO || err == -EDQUOT)
-			fprintf(stderr, "%s: %s: cannot write: %s\n", prog, argv[optind + 1], strerror(-err));
+		/* a source that failed has been named by the library: only the output's own failure is told here */
+		if (stats.output_error && out.dest_fd >= 0)
+			say("%s: cannot write the image's temporary file (in $TMPDIR, or /tmp): %s", argv[optind + 1],
+			    strerror(-stats.output_error));
+		else if (stats.output_error)
+			say("%s: cannot write: %s", argv[optind + 1], strerror(-stats.output_error));
 		else if (err == -ENOMEM)
-			fprintf(stderr, "%s: out of memory\n", prog);
+			say("out of memory");
 		cramfs_output_abort(&out);
 	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);

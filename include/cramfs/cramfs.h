@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cramfs_format.h"
 
@@ -28,6 +29,10 @@ enum cramfs_level {
 	CRAMFS_DEBUG = 3,  /* shown with -vv */
 };
 
+/*
+ * text is the whole message, without a line end, however long; the names in
+ * it are as they are in the tree or the image (see cramfs_put_text).
+ */
 struct cramfs_log {
 	void (*fn)(void *ctx, enum cramfs_level level, const char *text);
 	void *ctx;
@@ -101,25 +106,49 @@ struct cramfs_build_stats {
 	uint64_t xip_pages;             /* pages stored behind direct uncompressed pointers */
 	uint64_t padding_bytes;         /* bytes no pointer or entry refers to */
 	uint64_t threads;               /* compressing threads that ran */
+	int output_error;               /* a failed build: the error (negative errno) of writing or
+					   reading back outfd, or 0 if it failed for another reason
+					   (a source file that cannot be read or changes while read,
+					   a limit, -E: logged, naming the file) */
 };
 
 /*
  * Build an image of the tree at srcdir and write it to outfd (a new,
  * seekable, empty file).  On failure outfd holds garbage: the caller must
- * discard it (see cramfs_output_* below).
+ * discard it (see cramfs_output_* below).  A failure of the source
+ * or of the options is logged as an error naming what failed; one of outfd
+ * itself is not, and is returned in stats->output_error too.
  */
 int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_options *opts,
 		 struct cramfs_build_stats *stats);
 
 /*
- * Atomic output: a temporary file in the directory of path, renamed over
- * path by commit, removed by abort.  tmp_path is kept so that a signal
- * handler may unlink() it.
+ * The output of an image, as mkcramfs writes it.  Symbolic links are
+ * followed to the file they end at.
+ *
+ * A regular file, or a name where there is nothing yet: the image is built
+ * in a temporary file in the directory of that file, which commit renames
+ * over it and abort removes; fd is that file, and tmp_path its name, kept
+ * so that a signal handler may unlink() it.
+ *
+ * A block or character device or a FIFO (a pipe, /dev/stdout), which
+ * cannot be replaced: it is opened for writing at once (a FIFO waits for a
+ * reader; a block device is opened O_EXCL, which fails while it is
+ * mounted), the image is built in an unlinked temporary file in $TMPDIR
+ * (default /tmp), and commit copies it through front to back; a block device
+ * smaller than the image gets nothing (-ENOSPC).  Only commit writes to the
+ * device, and a failure while it does leaves a partial image there.
+ * tmp_path is NULL.  So is it for a regular file that its path does not name
+ * (/proc/self/fd of a deleted file), which is written through the same way.
+ *
+ * Either way fd is new, seekable and empty, for cramfs_build.
  */
 struct cramfs_output {
 	int fd;
-	char *path;
+	char *path;                     /* the file to replace, or the one written through */
 	char *tmp_path;
+	int dest_fd;                    /* written through: the device, FIFO or file; else -1 */
+	uint32_t dest_mode;             /* its st_mode */
 };
 
 int cramfs_output_open(struct cramfs_output *out, const char *path);
@@ -256,6 +285,25 @@ struct cramfs_extract_result {
 /* Extract the whole tree below destdir, which must not exist or be an empty directory. */
 int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct cramfs_extract_options *opts,
 		   struct cramfs_extract_result *result);
+
+/* ---- for command-line tools ---- */
+
+/*
+ * Write text to f with every control character (bytes below 0x20, and 0x7f)
+ * as \xNN.  The text of a message holds names from a source tree or an
+ * image, which may be any bytes but '/' and NUL: written raw, a newline in a
+ * name would forge lines of output and an escape sequence would reach the
+ * terminal.  Both tools print every message through this.
+ */
+void cramfs_put_text(FILE *f, const char *text);
+
+/*
+ * The number of an option: decimal, hexadecimal after 0x, or octal after 0,
+ * with nothing before or after it (no blanks, no sign).  Returns 0 with
+ * *value set, -EINVAL if text is not such a number, -ERANGE if it is larger
+ * than max (however many digits it has: nothing is cut to fit).
+ */
+int cramfs_parse_number(const char *text, uint64_t max, uint64_t *value);
 
 /* ---- misc ---- */
 

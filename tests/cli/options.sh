@@ -37,5 +37,51 @@ for j in 0 257 -1 2x ""; do
 		expect_stderr_contains "thread count must be 1 to 256, not '$j'"
 done
 expect_exit 0 "$CRAMFSCK" --jobs=256 "$TMP/ul.img"
+# a long option given an argument it takes none of is named as written, not by its short letter
+expect_exit 16 "$MKCRAMFS" --pad=3 "$TMP/t" "$TMP/q.img" &&
+	expect_stderr_contains "option '--pad' takes no argument" && expect_stderr_lacks "'-p'"
+expect_exit 16 "$MKCRAMFS" --pa=3 "$TMP/t" "$TMP/q.img" && expect_stderr_contains "option '--pa' takes no argument"
+expect_exit 16 "$MKCRAMFS" --best=1 "$TMP/t" "$TMP/q.img" && expect_stderr_contains "option '--best' takes no argument"
+expect_exit 16 "$MKCRAMFS" --xi=/a "$TMP/t" "$TMP/q.img" && expect_stderr_contains "option '--xi' is ambiguous"
+expect_exit 16 "$MKCRAMFS" "$TMP/t" "$TMP/q.img" --name && expect_stderr_contains "option '--name' needs an argument"
+expect_exit 16 "$MKCRAMFS" "$TMP/t" "$TMP/q.img" -vb && expect_stderr_contains "option '-b' needs an argument"
+expect_exit 16 "$MKCRAMFS" --pad -Qv "$TMP/t" "$TMP/q.img" && expect_stderr_contains "unknown option '-Q'"
+expect_exit 16 "$CRAMFSCK" --xip=1 "$TMP/ul.img" && expect_stderr_contains "option '--xip' takes no argument"
+expect_exit 16 "$CRAMFSCK" --verbose=2 "$TMP/ul.img" && expect_stderr_contains "option '--verbose' takes no argument"
+
+# numbers are whole and in range: nothing is cut to 32 bits, no blanks or signs around them
+for b in 4294971392 0x100001000 18446744073709555712 " 4096" +4096 -4096 4096x ""; do
+	expect_exit 16 "$CRAMFSCK" -b "$b" "$TMP/ul.img" &&
+		expect_stderr_contains "block size must be 4096, 16384 or 65536, not '$b'"
+done
+expect_exit 0 "$CRAMFSCK" -b 0x1000 "$TMP/ul.img"
+for j in 4294967297 18446744073709551617 +1 " 1"; do
+	expect_exit 16 "$CRAMFSCK" -j "$j" "$TMP/ul.img" &&
+		expect_stderr_contains "thread count must be 1 to 256, not '$j'"
+done
+for b in 4294971392 18446744073709555712 " 4096" +4096; do
+	expect_exit 16 "$MKCRAMFS" -b "$b" "$TMP/t" "$TMP/q.img" && expect_stderr_contains "invalid block size: '$b'"
+done
+for e in 4294967296 18446744073709551616 " 1" +1 -1 1x ""; do
+	expect_exit 16 "$MKCRAMFS" -e "$e" "$TMP/t" "$TMP/q.img" && expect_stderr_contains "invalid edition: '$e'"
+done
+for j in 4294967297 +1 " 1"; do
+	expect_exit 16 "$MKCRAMFS" -j "$j" "$TMP/t" "$TMP/q.img" && expect_stderr_contains "invalid thread count: '$j'"
+done
+for l in 4294967297 +1 " 1"; do
+	expect_exit 16 "$MKCRAMFS" -l "$l" "$TMP/t" "$TMP/q.img" && expect_stderr_contains "invalid compression level: '$l'"
+done
+for id in uid gid; do
+	for v in 4294967296 18446744073709551616 -1 " 0" +0; do
+		expect_exit 16 "$MKCRAMFS" --force-$id="$v" "$TMP/t" "$TMP/q.img" && expect_stderr_contains "invalid $id: '$v'"
+	done
+done
+# the largest values are taken as they are
+if "$MKCRAMFS" -e 4294967295 "$TMP/t" "$TMP/emax.img" &&
+	python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); assert struct.unpack('<I',d[36:40])[0]==4294967295" "$TMP/emax.img"; then
+	pass "-e 4294967295 stored"
+else
+	fail "-e 4294967295 not stored as it is"
+fi
 [ -e "$TMP/q.img" ] && fail "a usage error left an output file"
 finish
