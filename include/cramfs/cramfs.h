@@ -67,7 +67,8 @@ struct cramfs_build_options {
 
 	/* the tree as the target should see it */
 	const char *device_table;       /* makedevs table: nodes, directories, modes, owners (-D) */
-	const char *const *exclude_patterns; /* entries left out, with everything below them */
+	const char *const *exclude_patterns; /* entries left out, with everything below them (patterns
+						 as in mkcramfs(8); the root and the empty pattern match none) */
 	bool all_root;                  /* every entry owned by 0:0 (-q, --all-root) */
 	int64_t force_uid, force_gid;   /* -1: keep; else every entry gets this owner */
 

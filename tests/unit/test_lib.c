@@ -166,7 +166,16 @@ START_TEST(patterns)
 		{ "/a\\*b", "/axb", false },
 		{ "/lib/[", "/lib/[", true },
 		{ "/x/*", "/x/", true },
-		{ "/", "/anything", true },
+		/* the root is no entry: the empty pattern and a trailing '/' match nothing */
+		{ "/", "/anything", false },
+		{ "/", "/", false },
+		{ "", "/anything", false },
+		{ "", "/", false },
+		{ "/usr/", "/usr/lib/libc.so", false },
+		{ "/usr/", "/usr", false },
+		{ "*", "/", false },
+		{ "*", "/anything", true },
+		{ "/**", "/a/b", true },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		ck_assert_msg(cr_pattern_match(t[i].pat, t[i].path) == t[i].want, "'%s' vs '%s': expected %d",
