@@ -62,8 +62,28 @@ bad "/nothing/here f 644 0 0 - - - - -" "/nothing/here: no such file in the tree
 bad "/bin/tool d 755 0 0 - - - - -" "/bin/tool exists and is not of type d"
 bad "/bin/tool/x c 600 0 0 1 1 - - -" "/bin/tool is not a directory"
 bad "/dev/x c 17777 0 0 1 1 - - -" "mode 17777 has bits beyond 07777"
+# paths: no '.' or '..', names of at most 252 bytes, at most 4095 bytes in all, a trailing '/' for directories only
+bad "/../../x c 755 0 0 1 2 - - -" "'/../../x' has a '..' component"
+bad "/dev/./null c 666 0 0 1 3 - - -" "'/dev/./null' has a '.' component"
+bad "/dev/.. d 755 0 0 - - - - -" "'/dev/..' has a '..' component"
+bad "/dev/null/ c 666 0 0 1 3 - - -" "'/dev/null/' ends in '/', which only a directory (type d) may"
+bad "// d 755 0 0 - - - - -" "'//' names the root directory"
+n252=$(printf '%0252d' 0 | tr 0 n)
+bad "/dev/${n252}x c 600 0 0 1 1 - - -" "'/dev/${n252}x' has a component of 253 bytes; cramfs names are at most 252 bytes"
+bad "/${n252}x/null c 600 0 0 1 1 - - -" "'/${n252}x/null' has a component of 253 bytes"
+bad "/dev/$n252 c 600 0 0 1 1 0 1 2" "'/dev/${n252}0' has a component of 253 bytes"
+bad "/dev/$(printf '%05000d' 0) c 600 0 0 1 1 - - -" "the path is 5005 bytes; paths are at most 4095 bytes"
 expect_exit 8 "$MKCRAMFS" -D "$TMP/missing.tab" "$TMP/t" "$TMP/bad.img"
 expect_stderr_contains "missing.tab: cannot open device table"
+CASE="device table paths"
+printf '//dev//tty/ c 600 0 5 4 0 0 1 2\n/dev//sub/ d 700 0 0 - - - - -\ndev/%s c 600 0 0 1 1 - - -\n' "$n252" >"$TMP/slash.tab"
+expect_exit 0 "$MKCRAMFS" -D "$TMP/slash.tab" "$TMP/t" "$TMP/slash.img"
+listing "$TMP/slash.img" >"$TMP/slash.list"
+for want in "char 0600 0:5 1024 /dev/tty/0" "char 0600 0:5 1025 /dev/tty/1" "dir 0755 0:0 32 /dev/tty" \
+	"dir 0700 0:0 0 /dev/sub" "char 0600 0:0 257 /dev/$n252"; do
+	expect "repeated and trailing slashes: image has $(echo "$want" | cut -c1-60)" has_line "$TMP/slash.list" "$(echo "$want" | awk '{printf "%-7s %s %5s:%-3s %9s  %s", $1, $2, substr($3, 1, index($3, ":") - 1), substr($3, index($3, ":") + 1), $4, $5}')"
+done
+expect "the image checks clean" "$CRAMFSCK" "$TMP/slash.img"
 
 # ---- ownership ----
 CASE="ownership"
