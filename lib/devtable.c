@@ -72,14 +72,15 @@ static struct node *add_child(struct node *dir, const char *name, uint32_t mode)
 /*
  * A path must name an entry inside the image, as it will be there: no '.'
  * or '..' component (an image holding one is refused by every checker),
- * no component longer than a cramfs name, not so long that no program on
- * the target could open it.  Repeated slashes count as one, the leading
+ * no component longer than a cramfs name, not so long or so deep that no
+ * program on the target could open it.  Repeated slashes count as one, the leading
  * one may be left out, and a trailing one is allowed for directories.
  */
 static int check_path(struct build *b, const char *where, const char *path, char type)
 {
 	size_t len = strlen(path);
-	const char *p = path;
+	const char *p = path + strspn(path, "/");
+	unsigned depth = 0;
 
 	if (len >= PATH_MAX) {
 		cr_err(b->log, "%s: the path is %zu bytes; paths are at most %d bytes", where, len, PATH_MAX - 1);
@@ -100,6 +101,12 @@ static int check_path(struct build *b, const char *where, const char *path, char
 		}
 		p += n;
 		p += strspn(p, "/");
+		depth++;
+	}
+	if (depth > CRAMFS_MAX_DEPTH) {
+		cr_err(b->log, "%s: the path is %u levels deep; a cramfs tree is at most %u levels deep", where,
+		       depth, CRAMFS_MAX_DEPTH);
+		return -EINVAL;
 	}
 	if (strspn(path, "/") == len) {
 		cr_err(b->log, "%s: '%s' names the root directory, not an entry in it", where, path);

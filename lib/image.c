@@ -15,8 +15,6 @@
 
 #include "image.h"
 
-#define MAX_DEPTH 1024
-
 void img_vlog(const struct cramfs_log *log, enum cramfs_level level, const char *fmt, va_list ap)
 {
 	char small[1024], *big;
@@ -226,8 +224,9 @@ static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pat
 	bool have_prev = false;
 	int ret = 0;
 
-	if (dir->depth >= MAX_DEPTH) {
-		walk_problem(w, "%s: directories nested deeper than %d levels", dir->path, MAX_DEPTH);
+	if (dir->depth >= CRAMFS_MAX_DEPTH) {
+		walk_problem(w, "%s: holds entries deeper than %d levels, the limit for a cramfs tree: they are "
+			     "neither checked nor extracted", dir->path, CRAMFS_MAX_DEPTH);
 		return 0;
 	}
 	if (!img_has(img, off, dir->inode.size)) {

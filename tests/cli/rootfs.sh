@@ -73,6 +73,7 @@ bad "/dev/${n252}x c 600 0 0 1 1 - - -" "'/dev/${n252}x' has a component of 253 
 bad "/${n252}x/null c 600 0 0 1 1 - - -" "'/${n252}x/null' has a component of 253 bytes"
 bad "/dev/$n252 c 600 0 0 1 1 0 1 2" "'/dev/${n252}0' has a component of 253 bytes"
 bad "/dev/$(printf '%05000d' 0) c 600 0 0 1 1 - - -" "the path is 5005 bytes; paths are at most 4095 bytes"
+bad "$(printf '/a%.0s' $(seq 1025)) d 755 0 0 - - - - -" "the path is 1025 levels deep; a cramfs tree is at most 1024 levels deep"
 expect_exit 8 "$MKCRAMFS" -D "$TMP/missing.tab" "$TMP/t" "$TMP/bad.img"
 expect_stderr_contains "missing.tab: cannot open device table"
 CASE="device table paths"
@@ -84,6 +85,9 @@ for want in "char 0600 0:5 1024 /dev/tty/0" "char 0600 0:5 1025 /dev/tty/1" "dir
 	expect "repeated and trailing slashes: image has $(echo "$want" | cut -c1-60)" has_line "$TMP/slash.list" "$(echo "$want" | awk '{printf "%-7s %s %5s:%-3s %9s  %s", $1, $2, substr($3, 1, index($3, ":") - 1), substr($3, index($3, ":") + 1), $4, $5}')"
 done
 expect "the image checks clean" "$CRAMFSCK" "$TMP/slash.img"
+printf '%s p 600 0 0 - - - - -\n' "$(printf '/a%.0s' $(seq 1024))" >"$TMP/deep.tab"
+expect_exit 0 "$MKCRAMFS" -D "$TMP/deep.tab" "$TMP/t" "$TMP/deep.img"
+expect_exit 0 "$CRAMFSCK" "$TMP/deep.img"
 
 # ---- ownership ----
 CASE="ownership"
