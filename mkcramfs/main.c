@@ -63,7 +63,10 @@ static void __attribute__((noreturn)) help(void)
 	       "  -j, --jobs=N             compress on N threads (default: one per CPU it may run on);\n"
 	       "                           the image is the same for any N\n"
 	       "  -E, --errors             make data-losing conversions errors: uid, gid, device\n"
-	       "                           numbers, extended attributes (capabilities, ACLs)\n"
+	       "                           numbers, volume name, extended attributes (file\n"
+	       "                           capabilities, ACLs, user.*, trusted.*, any other) but\n"
+	       "                           SELinux labels\n"
+	       "      --fatal-selinux      make lost SELinux labels (security.selinux) errors too\n"
 	       "  -s, --sort               accepted for compatibility; entries are always sorted\n"
 	       "  -v, --verbose            a summary at the end; twice for notes on single files\n"
 	       "\n"
@@ -284,7 +287,7 @@ static int check_paths(const char *srcdir, const char *outfile)
 int main(int argc, char **argv)
 {
 	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST, OPT_BEST, OPT_UID, OPT_GID,
-	       OPT_EXCLUDE };
+	       OPT_EXCLUDE, OPT_FATAL_SELINUX };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "endianness", required_argument, NULL, 'N' },
@@ -301,6 +304,7 @@ int main(int argc, char **argv)
 		{ "best", no_argument, NULL, OPT_BEST },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "errors", no_argument, NULL, 'E' },
+		{ "fatal-selinux", no_argument, NULL, OPT_FATAL_SELINUX },
 		{ "sort", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "device-table", required_argument, NULL, 'D' },
@@ -404,6 +408,9 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			o.warnings_fatal = true;
+			break;
+		case OPT_FATAL_SELINUX:
+			o.selinux_fatal = true;
 			break;
 		case 's':
 			break;

@@ -68,7 +68,9 @@ struct cramfs_build_options {
 	const char *insert_file;        /* stored raw after the superblock (-i) */
 	bool holes;                     /* store all-zero blocks as holes (-z) */
 	bool raw_if_larger;             /* store a block raw when compressing does not shrink it (-x) */
-	bool warnings_fatal;            /* data-losing conversions are errors (-E) */
+	bool warnings_fatal;            /* data-losing conversions are errors (-E): all but the loss of
+					   SELinux labels */
+	bool selinux_fatal;             /* losing security.selinux labels is an error (--fatal-selinux) */
 	bool share_blocks;              /* identical blocks of different files stored once, behind
 					   direct pointers (needs Linux >= 4.15; always on with XIP) */
 	int level;                      /* compression level, 1 .. cramfs_max_level() */
