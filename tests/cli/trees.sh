@@ -103,9 +103,9 @@ if command -v mkfs.cramfs >/dev/null 2>&1; then
 	# util-linux builds it: cramfsck reports what it cannot walk, also when extracting
 	expect "mkfs.cramfs builds the deeper tree" mkfs.cramfs "$TMP/deep" "$TMP/past.img"
 	expect_exit 4 "$CRAMFSCK" "$TMP/past.img"
-	expect_stderr_contains "/d/d/e: holds entries deeper than 1024 levels, the limit for a cramfs tree: they are neither checked nor extracted"
+	expect_stderr_contains "/d/d/e: holds 1 entry deeper than 1024 levels, the limit for a cramfs tree: it is neither checked nor extracted"
 	expect_exit 4 "$CRAMFSCK" -x "$TMP/past.x" "$TMP/past.img"
-	expect_stderr_contains "/d/d/e: holds entries deeper than 1024 levels, the limit for a cramfs tree: they are neither checked nor extracted"
+	expect_stderr_contains "/d/d/e: holds 1 entry deeper than 1024 levels, the limit for a cramfs tree: it is neither checked nor extracted"
 	expect "everything down to the limit extracted" same_tree --no-owner --ignore "${bottom#"$TMP/deep/"}/e" "$TMP/deep" "$TMP/past.x"
 else
 	fail "mkfs.cramfs (util-linux) not found: cannot make an image deeper than the limit"
