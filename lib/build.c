@@ -65,12 +65,14 @@ int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_option
 	if (!err) {
 		for (size_t i = 0; i < b.nwarnings; i++)
 			cr_warn(b.log, "%s", b.warnings[i]);
+		err = cr_lost_attrs_report(&b);
 	}
 	b.stats->warnings = b.nwarnings;
 	b.stats->output_error = err ? b.out_err : 0;
 	for (size_t i = 0; i < b.nwarnings; i++)
 		free(b.warnings[i]);
 	free(b.warnings);
+	cr_lost_attrs_free(&b);
 	cr_blocktab_free(b.shared);
 	free(b.order);
 	cr_tree_free(b.root);

@@ -12,7 +12,6 @@
 
 #include "image.h"
 
-#define MAX_DEPTH 1024            /* the walker's */
 #define NO_PARENT UINT32_MAX
 
 struct extent {
@@ -75,7 +74,7 @@ struct checker {
 	size_t nowners, owners_cap;
 	char *names;
 	size_t names_len, names_cap;
-	uint32_t dir_at[MAX_DEPTH + 2]; /* the record of the directory walked at each depth */
+	uint32_t dir_at[CRAMFS_MAX_DEPTH + 2]; /* the record of the directory walked at each depth */
 	struct img_claims tables;       /* block pointer tables decoded */
 	/* data areas already checked: offset -> size, so shared data is decoded once */
 	uint64_t *seen_off;
@@ -136,7 +135,7 @@ static uint32_t add_owner(struct checker *c, const char *name, uint32_t parent)
 #define PATH_BUF (4 * 4096 + 256)
 static const char *owner_path(const struct checker *c, uint32_t idx, char *buf)
 {
-	uint32_t chain[MAX_DEPTH + 2];
+	uint32_t chain[CRAMFS_MAX_DEPTH + 2];
 	size_t n = 0, len = 0;
 
 	if (c->owners[idx].parent == NO_PARENT)
@@ -418,7 +417,7 @@ static int check_entry(struct cramfs_image *img, const struct cramfs_entry *e, v
 
 	if (c->err)
 		return c->err;
-	if (S_ISDIR(ino->mode) && e->depth <= MAX_DEPTH)
+	if (S_ISDIR(ino->mode) && e->depth <= CRAMFS_MAX_DEPTH)
 		c->dir_at[e->depth] = owner;
 	c->entries++;
 	if (c->opts->verbose_listing)

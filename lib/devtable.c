@@ -11,7 +11,8 @@
  * count nodes are made, named name<start>, name<start+1>..., with minor
  * numbers minor, minor+inc...  Missing parent directories are created
  * (0755, root).  An entry that exists is updated; its type must match.
- * Every malformed line is an error naming the file and line.
+ * Every malformed line is an error naming the file and line; so is a path
+ * that cannot be stored as it is written (see check_path).
  */
 #include <errno.h>
 #include <limits.h>
@@ -68,38 +69,87 @@ static struct node *add_child(struct node *dir, const char *name, uint32_t mode)
 	return n;
 }
 
-/* The directory that holds path's last component, created as needed; *leaf points at that component. */
+/*
+ * A path must name an entry inside the image, as it will be there: no '.'
+ * or '..' component (an image holding one is refused by every checker),
+ * no component longer than a cramfs name, not so long or so deep that no
+ * program on the target could open it.  Repeated slashes count as one, the leading
+ * one may be left out, and a trailing one is allowed for directories.
+ */
+static int check_path(struct build *b, const char *where, const char *path, char type)
+{
+	size_t len = strlen(path);
+	const char *p = path + strspn(path, "/");
+	unsigned depth = 0;
+
+	if (len >= PATH_MAX) {
+		cr_err(b->log, "%s: the path is %zu bytes; paths are at most %d bytes", where, len, PATH_MAX - 1);
+		return -ENAMETOOLONG;
+	}
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			cr_err(b->log, "%s: '%s' has a '%.*s' component; a device table path names an entry "
+			       "inside the image, without '.' or '..'", where, path, (int)n, p);
+			return -EINVAL;
+		}
+		if (n > CRAMFS_MAXPATHLEN) {
+			cr_err(b->log, "%s: '%s' has a component of %zu bytes; cramfs names are at most %u bytes",
+			       where, path, n, CRAMFS_MAXPATHLEN);
+			return -ENAMETOOLONG;
+		}
+		p += n;
+		p += strspn(p, "/");
+		depth++;
+	}
+	if (depth > CRAMFS_MAX_DEPTH) {
+		cr_err(b->log, "%s: the path is %u levels deep; a cramfs tree is at most %u levels deep", where,
+		       depth, CRAMFS_MAX_DEPTH);
+		return -EINVAL;
+	}
+	if (strspn(path, "/") == len) {
+		cr_err(b->log, "%s: '%s' names the root directory, not an entry in it", where, path);
+		return -EINVAL;
+	}
+	if (path[len - 1] == '/' && type != 'd') {
+		cr_err(b->log, "%s: '%s' ends in '/', which only a directory (type d) may", where, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The directory that holds path's last component, created as needed;
+ * *leaf points at that component.  path is a copy the caller may spoil.
+ */
 static int parent_of(struct build *b, char *path, struct node **out, char **leaf, const char *where)
 {
 	struct node *dir = b->root;
+	size_t len = strlen(path);
 	char *p = path;
 
+	while (len && path[len - 1] == '/')
+		path[--len] = '\0';
 	while (*p == '/')
 		p++;
-	for (;;) {
-		char *slash = strchr(p, '/');
+	for (char *slash; (slash = strchr(p, '/')); ) {
 		struct node *n;
 
-		if (!slash)
-			break;
 		*slash = '\0';
-		if (*p) {
-			n = find_child(dir, p);
-			if (!n) {
-				n = add_child(dir, p, S_IFDIR | 0755);
-				if (!n)
-					return -ENOMEM;
-			} else if (!S_ISDIR(n->mode)) {
-				cr_err(b->log, "%s: %s is not a directory", where, n->path);
-				return -ENOTDIR;
-			}
-			dir = n;
+		n = find_child(dir, p);
+		if (!n) {
+			n = add_child(dir, p, S_IFDIR | 0755);
+			if (!n)
+				return -ENOMEM;
+		} else if (!S_ISDIR(n->mode)) {
+			cr_err(b->log, "%s: %s is not a directory", where, n->path);
+			return -ENOTDIR;
 		}
+		dir = n;
 		p = slash + 1;
-	}
-	if (!*p || !strcmp(p, ".") || !strcmp(p, "..")) {
-		cr_err(b->log, "%s: '%s' does not name an entry", where, path);
-		return -EINVAL;
+		while (*p == '/')
+			p++;
 	}
 	*out = dir;
 	*leaf = p;
@@ -131,8 +181,10 @@ static int apply_entry(struct build *b, const char *where, char *name, char type
 		       type == 'c' ? S_IFCHR : S_IFBLK;
 	struct node *dir, *n;
 	char *leaf;
-	int err = parent_of(b, name, &dir, &leaf, where);
+	int err = check_path(b, where, name, type);
 
+	if (!err)
+		err = parent_of(b, name, &dir, &leaf, where);
 	if (err)
 		return err;
 	n = find_child(dir, leaf);
@@ -209,13 +261,12 @@ static int apply_line(struct build *b, const char *where, char *line)
 	if (type != 'c' && type != 'b' && type != 'p' && type != 'f' && type != 'd')
 		return -EINVAL;
 	for (unsigned long i = 0; i < v[9] && !err; i++) {
-		char name[PATH_MAX];
-		if (snprintf(name, sizeof(name), "%s%lu", f[0], v[7] + i) >= (int)sizeof(name)) {
-			cr_err(b->log, "%s: name too long", where);
-			return -ENAMETOOLONG;
-		}
+		char *name;
+		if (asprintf(&name, "%s%lu", f[0], v[7] + i) < 0)
+			return -ENOMEM;
 		err = apply_entry(b, where, name, type, (uint32_t)v[2], (uint32_t)v[3], (uint32_t)v[4],
 				  (uint32_t)v[5], (uint32_t)(v[6] + i * v[8]));
+		free(name);
 	}
 	return err;
 }

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,14 +18,27 @@
 
 #include "image.h"
 
-#define MAX_DEPTH 1024
+/*
+ * Directories open at a time below the target, whatever the depth: the
+ * deepest ones.  A directory closed to make room is opened again, name by
+ * name from the nearest one still open, when it is needed (to fill it or,
+ * when it is done, to give it its mode).
+ */
+#define OPEN_DIRS 16
+
+struct level {
+	int fd;                         /* -1: closed to make room */
+	struct cramfs_inode ino;
+	char name[CRAMFS_MAXPATHLEN + 1];
+};
 
 struct extractor {
 	const struct cramfs_extract_options *opts;
 	struct cramfs_extract_result *res;
-	int fds[MAX_DEPTH + 1];         /* open directories by depth */
-	struct cramfs_inode modes[MAX_DEPTH + 1];
-	unsigned top;                   /* deepest open directory */
+	struct level dirs[CRAMFS_MAX_DEPTH + 1];   /* the directories being filled, by depth; 0 the target */
+	unsigned top;                   /* the deepest of them */
+	unsigned nopen;                 /* open ones below the target */
+	unsigned failed;                /* depth of a directory that could not be made or opened; 0: none */
 	uint8_t *buf;                   /* file data, and a NUL after a symlink's target */
 	size_t buf_cap;
 };
@@ -46,14 +60,73 @@ static void set_owner(struct extractor *x, struct cramfs_image *img, int dirfd, 
 		fail(x, img, e->path, "set owner", errno);
 }
 
-/* Directories get their real mode when closed: a read-only one must stay writable while filled. */
+/* Keeps OPEN_DIRS directories open at most: closes those nearest the target. */
+static void trim_open(struct extractor *x)
+{
+	for (unsigned d = 1; x->nopen > OPEN_DIRS && d <= x->top; d++)
+		if (x->dirs[d].fd >= 0) {
+			close(x->dirs[d].fd);
+			x->dirs[d].fd = -1;
+			x->nopen--;
+		}
+}
+
+/* The descriptor of the directory at depth d (1 .. top), opened again if it was closed; -errno. */
+static int dir_fd(struct extractor *x, unsigned d)
+{
+	unsigned k = d;
+
+	while (x->dirs[k].fd < 0)
+		k--;
+	/* only directories made by this extraction, each opened without following a symlink */
+	while (k < d) {
+		int fd = openat(x->dirs[k].fd, x->dirs[k + 1].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		k++;
+		x->dirs[k].fd = fd;
+		x->nopen++;
+		trim_open(x);   /* never the one just opened: it is the deepest open */
+	}
+	return x->dirs[d].fd;
+}
+
+/* A message about the directory at depth d (1 .. top), which is named by its path in the image. */
+static void fail_dir(struct extractor *x, struct cramfs_image *img, unsigned d, const char *what, int err)
+{
+	size_t len = 0;
+	char *path;
+
+	for (unsigned k = 1; k <= d; k++)
+		len += 1 + strlen(x->dirs[k].name);
+	path = malloc(len + 1);
+	if (!path) {
+		fail(x, img, x->dirs[d].name, what, err);
+		return;
+	}
+	len = 0;
+	for (unsigned k = 1; k <= d; k++)
+		len += (size_t)sprintf(path + len, "/%s", x->dirs[k].name);
+	fail(x, img, path, what, err);
+	free(path);
+}
+
+/* Directories get their real mode when done: a read-only one must stay writable while filled. */
 static void close_dirs(struct extractor *x, struct cramfs_image *img, unsigned keep)
 {
 	while (x->top > keep) {
-		int fd = x->fds[x->top];
-		if (fchmod(fd, x->modes[x->top].mode & 07777) < 0)
-			fail(x, img, "directory", "set mode", errno);
-		close(fd);
+		int fd = dir_fd(x, x->top);
+
+		if (fd < 0)
+			fail_dir(x, img, x->top, "open directory again", -fd);
+		else if (fchmod(fd, x->dirs[x->top].ino.mode & 07777) < 0)
+			fail_dir(x, img, x->top, "set mode", errno);
+		if (fd >= 0) {
+			close(fd);
+			x->nopen--;
+		}
+		x->dirs[x->top].fd = -1;
 		x->top--;
 	}
 }
@@ -104,37 +177,54 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 	int parent, fd, err;
 
 	if (e->depth == 0) {
-		x->modes[0] = *ino;
-		if (x->opts->restore_owner && fchown(x->fds[0], ino->uid, ino->gid) < 0)
+		x->dirs[0].ino = *ino;
+		if (x->opts->restore_owner && fchown(x->dirs[0].fd, ino->uid, ino->gid) < 0)
 			fail(x, img, e->path, "set owner", errno);
 		else if (!x->opts->restore_owner)
 			x->res->skipped_owner++;
 		x->res->entries++;
 		return 0;
 	}
-	if (e->depth > MAX_DEPTH)
+	if (x->failed && e->depth > x->failed) {
+		x->res->not_extracted++;   /* below a directory that could not be made */
+		return 0;
+	}
+	x->failed = 0;
+	if (e->depth > CRAMFS_MAX_DEPTH) {   /* the walker never goes there */
+		img_err(&img->log, "%s: deeper than %d levels; not extracted", e->path, CRAMFS_MAX_DEPTH);
+		x->res->errors++;
 		return 1;
+	}
 	close_dirs(x, img, e->depth - 1);
-	if (x->top != e->depth - 1)
-		return 1;   /* the parent could not be created */
-	parent = x->fds[x->top];
+	parent = x->top ? dir_fd(x, x->top) : x->dirs[0].fd;
+	if (parent < 0) {
+		fail_dir(x, img, x->top, "open directory again", -parent);
+		x->failed = x->top;
+		x->res->not_extracted++;
+		return 0;
+	}
 	x->res->entries++;
 
 	switch (ino->mode & S_IFMT) {
 	case S_IFDIR:
 		if (mkdirat(parent, e->name, 0700) < 0) {
 			fail(x, img, e->path, "create directory", errno);
-			return 1;
+			x->failed = e->depth;
+			return 0;
 		}
 		set_owner(x, img, parent, e->name, e);
 		fd = openat(parent, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			fail(x, img, e->path, "open directory", errno);
-			return 1;
+			x->failed = e->depth;
+			return 0;
 		}
 		x->top++;
-		x->fds[x->top] = fd;
-		x->modes[x->top] = *ino;
+		x->nopen++;
+		x->dirs[x->top].fd = fd;
+		x->dirs[x->top].ino = *ino;
+		memcpy(x->dirs[x->top].name, e->name, strlen(e->name) + 1);
+		trim_open(x);
 		return 0;
 	case S_IFREG:
 		if (!reserve(x, img, e))
@@ -252,18 +342,23 @@ int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct c
 	x->opts = opts;
 	x->res = res;
 	img->log = opts->log;
-	x->fds[0] = open_target(img, destdir);
-	if (x->fds[0] < 0) {
-		err = x->fds[0];
+	x->dirs[0].fd = open_target(img, destdir);
+	if (x->dirs[0].fd < 0) {
+		err = x->dirs[0].fd;
 		goto out;
 	}
 	img->walk_problems = 0;
 	err = cramfs_image_walk(img, extract_entry, x);
 	close_dirs(x, img, 0);
-	if (fchmod(x->fds[0], x->modes[0].mode & 07777) < 0)
+	if (fchmod(x->dirs[0].fd, x->dirs[0].ino.mode & 07777) < 0)
 		fail(x, img, destdir, "set mode", errno);
-	close(x->fds[0]);
+	close(x->dirs[0].fd);
 	res->errors += img->walk_problems;
+	if (res->not_extracted) {
+		img_err(&img->log, "%llu entries not extracted: a directory above them could not be made",
+			(unsigned long long)res->not_extracted);
+		res->errors++;
+	}
 out:
 	img->log = saved;
 	free(x->buf);

@@ -15,7 +15,6 @@
 
 #include "image.h"
 
-#define MAX_DEPTH 1024
 
 static bool find_super(struct cramfs_image *img)
 {
@@ -187,6 +186,52 @@ static bool valid_name(const char *name, size_t len)
 	return !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
 }
 
+/*
+ * The entries below a directory the walk does not enter, counted without
+ * recursion (a work list of entry ranges) and each range once, as the
+ * walk does, so that the report can say how many are left out.
+ */
+static uint64_t count_below(struct walker *w, const struct cramfs_inode *dir)
+{
+	struct cramfs_image *img = w->img;
+	struct range { uint64_t off, end; } *todo = malloc(sizeof(*todo));
+	size_t n = 0, cap = 1;
+	uint64_t count = 0;
+
+	if (!todo)
+		return 0;
+	todo[n++] = (struct range){ dir->offset, off_add(dir->offset, dir->size) };
+	while (n) {
+		struct range r = todo[--n];
+
+		if (r.end <= r.off || !img_has(img, r.off, r.end - r.off) ||
+		    img_claims_any(&w->walked, r.off / 4, (r.end + 3) / 4))
+			continue;
+		img_claims_take(&w->walked, r.off / 4, (r.end + 3) / 4);
+		for (uint64_t off = r.off; r.end - off >= CRAMFS_INODE_SIZE;) {
+			struct cramfs_inode ino;
+
+			cramfs_inode_unpack(&ino, img->map + off, img_endian(img));
+			if (!ino.namelen || ino.namelen > r.end - off - CRAMFS_INODE_SIZE)
+				break;
+			count++;
+			off += CRAMFS_INODE_SIZE + ino.namelen;
+			if (!S_ISDIR(ino.mode) || !ino.size)
+				continue;
+			if (n == cap) {
+				struct range *t = realloc(todo, 2 * cap * sizeof(*todo));
+				if (!t)
+					break;
+				todo = t;
+				cap *= 2;
+			}
+			todo[n++] = (struct range){ ino.offset, off_add(ino.offset, ino.size) };
+		}
+	}
+	free(todo);
+	return count;
+}
+
 static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pathlen)
 {
 	struct cramfs_image *img = w->img;
@@ -195,8 +240,11 @@ static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pat
 	bool have_prev = false;
 	int ret = 0;
 
-	if (dir->depth >= MAX_DEPTH) {
-		walk_problem(w, "%s: directories nested deeper than %d levels", dir->path, MAX_DEPTH);
+	if (dir->depth >= CRAMFS_MAX_DEPTH) {
+		uint64_t below = count_below(w, &dir->inode);
+		walk_problem(w, "%s: holds %llu %s deeper than %d levels, the limit for a cramfs tree: %s neither "
+			     "checked nor extracted", dir->path, (unsigned long long)below,
+			     below == 1 ? "entry" : "entries", CRAMFS_MAX_DEPTH, below == 1 ? "it is" : "they are");
 		return 0;
 	}
 	if (!img_has(img, off, dir->inode.size)) {

@@ -96,6 +96,20 @@ static inline bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* An extended attribute that entries of the tree have and the image cannot (xattr.c). */
+#define CR_LOST_EXAMPLES 3
+struct lost_example {
+	char *path;                 /* path inside the image */
+	char *detail;               /* what it held (capabilities, ACL entries) as text, or NULL */
+};
+
+struct lost_attr {
+	char *name;                 /* "security.capability", "user.note", ... */
+	uint64_t count;             /* entries that have it */
+	struct lost_example examples[CR_LOST_EXAMPLES];   /* the first of them, in byte order of paths */
+	size_t nexamples;
+};
+
 /* Everything a build carries from pass to pass. */
 struct build {
 	const struct cramfs_build_options *opts;
@@ -108,6 +122,9 @@ struct build {
 	size_t nnodes;
 	char **warnings;            /* data-losing conversions (policy.c), listed at the end */
 	size_t nwarnings;
+	struct lost_attr *lost_attrs;   /* extended attributes not stored, sorted by name */
+	size_t nlost_attrs;
+	uint64_t lost_failing;      /* entries whose lost attributes are errors (-E, --fatal-selinux) */
 
 	/* layout */
 	uint64_t sb_off;            /* 0 or 512 */
@@ -139,6 +156,13 @@ int cr_add_warning(struct build *b, const char *fmt, ...) __attribute__((format(
 int cr_devtable_apply(struct build *b);
 /* Extended attributes, file capabilities and ACLs of a source entry, which cramfs cannot store. */
 int cr_note_lost_metadata(struct build *b, const struct node *n, const char *src);
+/* Records that the entry at path lost attribute name; detail says what it held, or is NULL. */
+int cr_lost_attr_add(struct build *b, const char *name, const char *path, const char *detail);
+/* Whether losing attribute name is an error under the build's options. */
+bool cr_lost_attr_fails(const struct build *b, const char *name);
+/* One message per attribute lost: an error if its loss is one, else a warning. */
+int cr_lost_attrs_report(const struct build *b);
+void cr_lost_attrs_free(struct build *b);
 
 /* Source file path for a node (srcdir + path); malloc'd. */
 char *cr_source_path(const struct build *b, const struct node *n);

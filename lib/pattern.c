@@ -8,7 +8,9 @@
  *   [...]  one character from a set: ranges a-z, negation with ! or ^
  *   \c     the character c itself
  * A pattern with no '/' matches the last component anywhere in the tree.
- * A pattern that matches a directory matches everything below it.
+ * A pattern that matches a directory matches everything below it; the
+ * root is not an entry and matches no pattern, so the empty pattern and
+ * patterns ending in '/' (such as "/") match nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,21 +108,23 @@ static bool glob(const char *p, const char *s)
 bool cr_pattern_match(const char *pattern, const char *path)
 {
 	bool anchored = strchr(pattern, '/') != NULL, hit = false;
-	char *buf = strdup(path);
+	char *buf;
 
+	if (!*pattern || !strcmp(path, "/"))
+		return false;
+	buf = strdup(path);
 	if (!buf)
 		return false;
-	/* the path itself, then each directory above it */
+	/* the path itself, then each directory above it, up to but not the root */
 	for (;;) {
 		char *base = strrchr(buf, '/');
 		if (anchored ? glob(pattern, buf) : glob(pattern, base ? base + 1 : buf)) {
 			hit = true;
 			break;
 		}
-		if (!base || (base == buf && !buf[1]))
+		if (!base || base == buf)
 			break;
-		/* up one level; from "/x" to the root "/" */
-		base[base == buf] = '\0';
+		*base = '\0';
 	}
 	free(buf);
 	return hit;

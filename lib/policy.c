@@ -4,10 +4,10 @@
  * that cannot be stored at all (a file of 16 MiB or more, a name over 252
  * bytes) is an error.  A value that can only be stored truncated (uid over
  * 16 bits, gid over 8 bits, a device number over 8+8 bits) is a warning
- * that says what changed; with -E it is an error.
+ * that says what changed; with -E it is an error.  So are the extended
+ * attributes the scan found (xattr.c).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,11 +102,18 @@ int cr_policy(struct build *b)
 		       errors == 1 ? "entry" : "entries");
 		return -EFBIG;
 	}
-	if (b->nwarnings && b->opts->warnings_fatal) {
+	if ((b->nwarnings && b->opts->warnings_fatal) || b->lost_failing) {
+		uint64_t count = b->lost_failing + (b->opts->warnings_fatal ? b->nwarnings : 0);
+
 		for (size_t i = 0; i < b->nwarnings; i++)
-			cr_err(b->log, "%s", b->warnings[i]);
-		cr_err(b->log, "%zu %s would lose data and -E is set; no image written", b->nwarnings,
-		       b->nwarnings == 1 ? "entry" : "entries");
+			cr_log(b->log, b->opts->warnings_fatal ? CRAMFS_ERROR : CRAMFS_WARNING, "%s", b->warnings[i]);
+		err = cr_lost_attrs_report(b);
+		if (err)
+			return err;
+		cr_err(b->log, "%llu %s would lose data and %s set; no image written", (unsigned long long)count,
+		       count == 1 ? "entry" : "entries",
+		       !b->opts->selinux_fatal ? "-E is" : !b->opts->warnings_fatal ? "--fatal-selinux is" :
+		       "-E and --fatal-selinux are");
 		return -ERANGE;
 	}
 	return 0;

@@ -2,7 +2,8 @@
 /*
  * Pass 1, scan: read the source tree into memory.  Nothing is followed: a
  * symlink is stored as a symlink.  Children are sorted by the bytes of
- * their names, so the image does not depend on readdir order.
+ * their names, so the image does not depend on readdir order.  A tree
+ * deeper than CRAMFS_MAX_DEPTH is refused.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -75,7 +76,12 @@ static int fill_from_stat(struct build *b, struct node *n, const char *src, cons
 	return 0;
 }
 
-static int scan_dir(struct build *b, struct node *dir, const char *src)
+/*
+ * Reads a directory's names, excludes left out, into dir->kids, sorted;
+ * then closes it.  Nothing else is looked at yet: scan_dir recurses only
+ * after this, so a deep tree holds no open directory per level.
+ */
+static int read_names(struct build *b, struct node *dir, const char *src)
 {
 	DIR *d = opendir(src);
 	struct dirent *de;
@@ -89,8 +95,6 @@ static int scan_dir(struct build *b, struct node *dir, const char *src)
 	}
 	for (;;) {
 		struct node *n;
-		struct stat st;
-		char *child_src;
 
 		errno = 0;
 		de = readdir(d);
@@ -122,9 +126,7 @@ static int scan_dir(struct build *b, struct node *dir, const char *src)
 		n->parent = dir;
 		n->name = strdup(de->d_name);
 		n->path = join_path(dir->path, de->d_name);
-		child_src = join_path(src, de->d_name);
-		if (!n->name || !n->path || !child_src) {
-			free(child_src);
+		if (!n->name || !n->path) {
 			err = -ENOMEM;
 			break;
 		}
@@ -132,28 +134,46 @@ static int scan_dir(struct build *b, struct node *dir, const char *src)
 		if (cr_patterns_match(b->opts->exclude_patterns, n->path)) {
 			cr_dbg(b->log, "%s: excluded", n->path);
 			dir->nkids--;
-			free(child_src);
 			cr_tree_free(n);
-			continue;
 		}
-		if (lstat(child_src, &st) < 0) {
-			err = -errno;
-			cr_err(b->log, "%s: cannot stat: %s", child_src, strerror(errno));
-			free(child_src);
-			break;
-		}
-		err = fill_from_stat(b, n, child_src, &st);
-		if (!err)
-			err = cr_note_lost_metadata(b, n, child_src);
-		if (!err && S_ISDIR(st.st_mode))
-			err = scan_dir(b, n, child_src);
-		free(child_src);
-		if (err)
-			break;
 	}
 	closedir(d);
 	if (!err && dir->nkids)
 		qsort(dir->kids, dir->nkids, sizeof(*dir->kids), cmp_node_name);
+	return err;
+}
+
+static int scan_dir(struct build *b, struct node *dir, const char *src, unsigned depth)
+{
+	int err = read_names(b, dir, src);
+
+	if (!err && dir->nkids && depth == CRAMFS_MAX_DEPTH) {
+		char *deeper = join_path(src, dir->kids[0]->name);
+		/* the path last: a long one may be cut off */
+		cr_err(b->log, "deeper than %u levels, the limit for a cramfs tree (see LIMITS in mkcramfs(8)): %s",
+		       CRAMFS_MAX_DEPTH, deeper ? deeper : src);
+		free(deeper);
+		return -ELOOP;
+	}
+	for (size_t i = 0; i < dir->nkids && !err; i++) {
+		struct node *n = dir->kids[i];
+		char *child_src = join_path(src, n->name);
+		struct stat st;
+
+		if (!child_src)
+			return -ENOMEM;
+		if (lstat(child_src, &st) < 0) {
+			err = -errno;
+			cr_err(b->log, "%s: cannot stat: %s", child_src, strerror(errno));
+		}
+		if (!err)
+			err = fill_from_stat(b, n, child_src, &st);
+		if (!err)
+			err = cr_note_lost_metadata(b, n, child_src);
+		if (!err && S_ISDIR(st.st_mode))
+			err = scan_dir(b, n, child_src, depth + 1);
+		free(child_src);
+	}
 	return err;
 }
 
@@ -198,7 +218,7 @@ int cr_scan(struct build *b)
 	if (!err)
 		err = cr_note_lost_metadata(b, root, b->srcdir);
 	if (!err)
-		err = scan_dir(b, root, b->srcdir);
+		err = scan_dir(b, root, b->srcdir, 0);
 	if (!err)
 		err = cr_devtable_apply(b);
 	if (err)

@@ -91,7 +91,10 @@ static void __attribute__((noreturn)) help(void)
 	       "  -j, --jobs=N             compress on N threads (default: one per CPU it may run on);\n"
 	       "                           the image is the same for any N\n"
 	       "  -E, --errors             make data-losing conversions errors: uid, gid, device\n"
-	       "                           numbers, extended attributes (capabilities, ACLs)\n"
+	       "                           numbers, volume name, extended attributes (file\n"
+	       "                           capabilities, ACLs, user.*, trusted.*, any other) but\n"
+	       "                           SELinux labels\n"
+	       "      --fatal-selinux      make lost SELinux labels (security.selinux) errors too\n"
 	       "  -s, --sort               accepted for compatibility; entries are always sorted\n"
 	       "  -v, --verbose            a summary at the end; twice for notes on single files\n"
 	       "\n"
@@ -239,6 +242,22 @@ static void strlist_add(struct strlist *l, const char *s)
 
 static struct strlist xip, no_xip, excludes;
 
+/*
+ * A pattern of option, from the command line (where is NULL) or from a
+ * list file (where is "FILE:LINE").  An empty one is refused: it comes
+ * from an unset variable more often than not, and it used to match every
+ * entry.  One that ends in '/' can match no path: it is kept, and said so.
+ */
+static void add_pattern(struct strlist *l, const char *pattern, const char *option, const char *where)
+{
+	if (!*pattern)
+		usage_error("empty %s pattern", option);
+	if (pattern[strlen(pattern) - 1] == '/')
+		fprintf(stderr, "%s: warning: %s%s%s pattern '%s' ends in '/' and matches nothing\n", prog,
+			where ? where : "", where ? ": " : "", option, pattern);
+	strlist_add(l, pattern);
+}
+
 static void free_lists(void)
 {
 	struct strlist *lists[] = { &xip, &no_xip, &excludes };
@@ -254,9 +273,10 @@ static void free_lists(void)
 static void read_xip_list(const char *path, struct strlist *xip_list, struct strlist *no_xip_list)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL;
+	char *line = NULL, where[PATH_MAX + 32];
 	size_t cap = 0;
 	ssize_t len;
+	unsigned lineno = 0;
 
 	if (!f) {
 		say("%s: %s", path, strerror(errno));
@@ -264,6 +284,8 @@ static void read_xip_list(const char *path, struct strlist *xip_list, struct str
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *p = line;
+
+		lineno++;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
 			       line[len - 1] == '\t'))
 			line[--len] = '\0';
@@ -271,7 +293,16 @@ static void read_xip_list(const char *path, struct strlist *xip_list, struct str
 			p++;
 		if (!*p || *p == '#')
 			continue;
-		strlist_add(*p == '!' ? no_xip_list : xip_list, *p == '!' ? p + 1 : p);
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		if (*p == '!' && !p[1]) {
+			free(line);
+			fclose(f);
+			usage_error("%s: '!' with no pattern after it", where);
+		}
+		if (*p == '!')
+			add_pattern(no_xip_list, p + 1, "--no-xip", where);
+		else
+			add_pattern(xip_list, p, "--xip", where);
 	}
 	free(line);
 	fclose(f);
@@ -331,7 +362,7 @@ static int check_inside(const char *srcdir, const char *outfile, const char *tar
 int main(int argc, char **argv)
 {
 	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST, OPT_BEST, OPT_UID, OPT_GID,
-	       OPT_EXCLUDE };
+	       OPT_EXCLUDE, OPT_FATAL_SELINUX };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "endianness", required_argument, NULL, 'N' },
@@ -348,6 +379,7 @@ int main(int argc, char **argv)
 		{ "best", no_argument, NULL, OPT_BEST },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "errors", no_argument, NULL, 'E' },
+		{ "fatal-selinux", no_argument, NULL, OPT_FATAL_SELINUX },
 		{ "sort", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "device-table", required_argument, NULL, 'D' },
@@ -449,10 +481,13 @@ int main(int argc, char **argv)
 			o.force_gid = (int64_t)parse_number(optarg, "gid", UINT32_MAX);
 			break;
 		case OPT_EXCLUDE:
-			strlist_add(&excludes, optarg);
+			add_pattern(&excludes, optarg, "--exclude", NULL);
 			break;
 		case 'E':
 			o.warnings_fatal = true;
+			break;
+		case OPT_FATAL_SELINUX:
+			o.selinux_fatal = true;
 			break;
 		case 's':
 			break;
@@ -464,14 +499,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_XIP:
 			want_xip = true;
-			strlist_add(&xip, optarg);
+			add_pattern(&xip, optarg, "--xip", NULL);
 			break;
 		case OPT_XIP_FROM:
 			want_xip = true;
 			read_xip_list(optarg, &xip, &no_xip);
 			break;
 		case OPT_NO_XIP:
-			strlist_add(&no_xip, optarg);
+			add_pattern(&no_xip, optarg, "--no-xip", NULL);
 			break;
 		case OPT_NOMMU:
 			nommu = true;

@@ -39,6 +39,16 @@ struct cramfs_log {
 	enum cramfs_level max_level;   /* messages above this level are not formatted at all */
 };
 
+/*
+ * The deepest entry the tools build, walk, check and extract: a path of at
+ * most this many components ("/a" is at depth 1).  The format and the
+ * kernel set no limit, but programs name files by paths shorter than
+ * PATH_MAX (4096 bytes): every level takes at least 2 bytes ("/x"), so at
+ * this depth a path of one-byte names takes half of PATH_MAX and leaves the
+ * other half for the mount point (and, on the build host, the source tree).
+ */
+#define CRAMFS_MAX_DEPTH 1024
+
 /* ---- building ---- */
 
 #define CRAMFS_DEFAULT_LEVEL 6
@@ -63,7 +73,9 @@ struct cramfs_build_options {
 	const char *insert_file;        /* stored raw after the superblock (-i) */
 	bool holes;                     /* store all-zero blocks as holes (-z) */
 	bool raw_if_larger;             /* store a block raw when compressing does not shrink it (-x) */
-	bool warnings_fatal;            /* data-losing conversions are errors (-E) */
+	bool warnings_fatal;            /* data-losing conversions are errors (-E): all but the loss of
+					   SELinux labels */
+	bool selinux_fatal;             /* losing security.selinux labels is an error (--fatal-selinux) */
 	bool share_blocks;              /* identical blocks of different files stored once, behind
 					   direct pointers (needs Linux >= 4.15; always on with XIP) */
 	int level;                      /* compression level, 1 .. cramfs_max_level() */
@@ -72,7 +84,8 @@ struct cramfs_build_options {
 
 	/* the tree as the target should see it */
 	const char *device_table;       /* makedevs table: nodes, directories, modes, owners (-D) */
-	const char *const *exclude_patterns; /* entries left out, with everything below them */
+	const char *const *exclude_patterns; /* entries left out, with everything below them (patterns
+						 as in mkcramfs(8); the root and the empty pattern match none) */
 	bool all_root;                  /* every entry owned by 0:0 (-q, --all-root) */
 	int64_t force_uid, force_gid;   /* -1: keep; else every entry gets this owner */
 
@@ -185,7 +198,7 @@ struct cramfs_entry {
 	const char *name;               /* last component ("" for the root) */
 	uint64_t inode_offset;          /* where its 12-byte inode is (the root: inside the superblock) */
 	struct cramfs_inode inode;
-	unsigned depth;
+	unsigned depth;                 /* 0 for the root; at most CRAMFS_MAX_DEPTH */
 };
 
 /*
@@ -193,6 +206,8 @@ struct cramfs_entry {
  * (parents before children).  fn returns 0 to go on, > 0 to skip a
  * directory's children, < 0 to stop (that value is returned).  The walk
  * checks only what it needs to stay in bounds; cramfs_check does the rest.
+ * Entries deeper than CRAMFS_MAX_DEPTH are not walked: a problem, logged
+ * as an error naming the directory that holds them.
  */
 typedef int (*cramfs_walk_fn)(struct cramfs_image *img, const struct cramfs_entry *e, void *arg);
 int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg);
@@ -279,7 +294,9 @@ struct cramfs_extract_result {
 	uint64_t entries;
 	uint64_t skipped_owner;         /* ownership not restored */
 	uint64_t skipped_devices;       /* device nodes not created */
-	uint64_t errors;
+	uint64_t not_extracted;         /* entries below a directory that could not be made (logged
+					   as one error, with their count) */
+	uint64_t errors;                /* each one logged as an error */
 };
 
 /* Extract the whole tree below destdir, which must not exist or be an empty directory. */

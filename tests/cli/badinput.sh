@@ -130,6 +130,13 @@ fi
 CASE="--nommu without -X"
 refused 16 "--nommu, --no-xip and --xip-direct-last-page need -X" "$OUT" \
 	"$MKCRAMFS" --nommu "$TMP/src" "$OUT"
+for opt in --exclude --xip --no-xip; do
+	CASE="empty $opt pattern"
+	refused 16 "empty $opt pattern" "$OUT" "$MKCRAMFS" -X "$opt=" "$TMP/src" "$OUT"
+done
+CASE="lone ! in a --xip-from file"
+printf '# in place\n/usr/share/fonts\n  !  \n*.so*\n' >"$TMP/xip.list" || die "cannot write $TMP/xip.list"
+refused 16 "$TMP/xip.list:3: '!' with no pattern after it" "$OUT" "$MKCRAMFS" --xip-from="$TMP/xip.list" "$TMP/src" "$OUT"
 
 # ---- what cramfs cannot hold: 8 ----
 

@@ -317,7 +317,7 @@ hostile entries-past-end '/d: entries (bytes' 'pass the image end'
 hostile table-past-end '/f: block pointer table at byte' 'is outside the image'
 hostile direct-past-end '/f: block 0: direct pointer to byte' 'is outside the image'
 hostile direct-raw-past-end '/f: block 0 (bytes' 'passes the image end'
-hostile too-deep 'directories nested deeper than 1024 levels'
+hostile too-deep 'holds 7 entries deeper than 1024 levels, the limit for a cramfs tree'
 hostile tables-overlap '/f2: block pointer table (bytes' "overlaps another file's; not decoded"
 hostile long-path "$(printf '/%0252d' 0 | tr 0 e): block pointer table at byte" 'is outside the image'
 hostile dir-bomb '/d0000: entries (bytes' 'overlap entries already walked'

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Odd source trees: symlinks are stored, never followed; hard links, sparse files, names with
-# newlines or invalid UTF-8 and a directory of 100,000 files all round-trip; a symlink loop in the
-# source path and an unwritable output directory are clean errors.
+# newlines or invalid UTF-8, a directory of 100,000 files and a tree 1024 levels deep (under a
+# low open-file limit) all round-trip; a deeper tree, a symlink loop in the source path and an
+# unwritable output directory are clean errors.
 . "$SRCDIR/tests/cli/common.sh"
 need_env MKCRAMFS CRAMFSCK SRCDIR
 need_cmd python3
@@ -67,6 +68,50 @@ expect "all 100,000 entries listed" [ "$(grep -c ' /f[0-9]*$' "$LAST_OUT")" -eq 
 expect_exit 0 "$CRAMFSCK" -x "$TMP/many.x" "$TMP/many.img"
 expect "the big directory extracts exactly" same_tree --no-owner "$TMP/many" "$TMP/many.x"
 rm -rf "$TMP/many" "$TMP/many.x" "$TMP/many.img"
+
+CASE="a tree at the depth limit (1024 levels)"
+# made level by level with relative paths (a shell loop of mkdir and cd takes half a minute);
+# a few read-only directories on the way
+python3 -c '
+import os, sys
+os.mkdir(sys.argv[1])
+os.chdir(sys.argv[1])
+for i in range(1, 1024):
+    os.mkdir("d")
+    os.chdir("d")
+    if i % 300 == 0:
+        open("file", "w").write("level %d\n" % i)
+open("f", "w").write("bottom\n")' "$TMP/deep" || fail "cannot make a tree 1024 levels deep"
+bottom=$TMP/deep$(printf '/d%.0s' $(seq 1023))
+for lvl in 17 600 1023; do chmod 555 "$TMP/deep$(printf '/d%.0s' $(seq $lvl))"; done
+low_fds() { sh -c 'ulimit -n 64 && exec "$@"' low_fds "$@"; }
+expect_exit 0 low_fds "$MKCRAMFS" "$TMP/deep" "$TMP/deep.img"
+expect_exit 0 low_fds "$CRAMFSCK" "$TMP/deep.img"
+expect_exit 0 low_fds "$CRAMFSCK" -x "$TMP/deep.x" "$TMP/deep.img"
+expect "the deep tree extracts exactly" same_tree --no-owner "$TMP/deep" "$TMP/deep.x"
+chmod -R u+w "$TMP/deep.x" && rm -rf "$TMP/deep.x"
+# with 8 descriptors (none inherited) a few levels are made, then one fails: the rest is counted
+expect_exit 4 sh -c 'exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- && ulimit -n 8 && exec "$@"' low "$CRAMFSCK" -x "$TMP/deep.x" "$TMP/deep.img"
+expect_stderr_contains "entries not extracted: a directory above them could not be made"
+chmod -R u+w "$TMP/deep.x" && rm -rf "$TMP/deep.x"
+
+CASE="a tree one level past the depth limit"
+chmod u+w "$bottom" && mkdir "$bottom/e" && echo past >"$bottom/e/past" || fail "cannot make a tree 1025 levels deep"
+expect_exit 8 "$MKCRAMFS" "$TMP/deep" "$TMP/past.img"
+expect_stderr_contains "deeper than 1024 levels, the limit for a cramfs tree (see LIMITS in mkcramfs(8)): $TMP/deep/d/d/d"
+expect "no image" test ! -e "$TMP/past.img"
+if command -v mkfs.cramfs >/dev/null 2>&1; then
+	# util-linux builds it: cramfsck reports what it cannot walk, also when extracting
+	expect "mkfs.cramfs builds the deeper tree" mkfs.cramfs "$TMP/deep" "$TMP/past.img"
+	expect_exit 4 "$CRAMFSCK" "$TMP/past.img"
+	expect_stderr_contains "/d/d/e: holds 1 entry deeper than 1024 levels, the limit for a cramfs tree: it is neither checked nor extracted"
+	expect_exit 4 "$CRAMFSCK" -x "$TMP/past.x" "$TMP/past.img"
+	expect_stderr_contains "/d/d/e: holds 1 entry deeper than 1024 levels, the limit for a cramfs tree: it is neither checked nor extracted"
+	expect "everything down to the limit extracted" same_tree --no-owner --ignore "${bottom#"$TMP/deep/"}/e" "$TMP/deep" "$TMP/past.x"
+else
+	fail "mkfs.cramfs (util-linux) not found: cannot make an image deeper than the limit"
+fi
+chmod -R u+w "$TMP/deep" "$TMP/past.x" 2>/dev/null
 
 CASE="symlink loop in the source path"
 ln -s la "$TMP/lb" && ln -s lb "$TMP/la"

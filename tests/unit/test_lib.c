@@ -166,11 +166,98 @@ START_TEST(patterns)
 		{ "/a\\*b", "/axb", false },
 		{ "/lib/[", "/lib/[", true },
 		{ "/x/*", "/x/", true },
-		{ "/", "/anything", true },
+		/* the root is no entry: the empty pattern and a trailing '/' match nothing */
+		{ "/", "/anything", false },
+		{ "/", "/", false },
+		{ "", "/anything", false },
+		{ "", "/", false },
+		{ "/usr/", "/usr/lib/libc.so", false },
+		{ "/usr/", "/usr", false },
+		{ "*", "/", false },
+		{ "*", "/anything", true },
+		{ "/**", "/a/b", true },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		ck_assert_msg(cr_pattern_match(t[i].pat, t[i].path) == t[i].want, "'%s' vs '%s': expected %d",
 			      t[i].pat, t[i].path, t[i].want);
+}
+END_TEST
+
+/* ---- extended attributes cramfs cannot store ---- */
+
+struct captured {
+	enum cramfs_level level[8];
+	char text[8][512];
+	int n;
+};
+
+static void capture(void *ctx, enum cramfs_level level, const char *text)
+{
+	struct captured *c = ctx;
+
+	ck_assert_int_lt(c->n, 8);
+	c->level[c->n] = level;
+	snprintf(c->text[c->n], sizeof(c->text[c->n]), "%s", text);
+	c->n++;
+}
+
+/* The grouping fed directly: setting security.selinux needs privileges a test may not have. */
+START_TEST(lost_attrs_grouped)
+{
+	static const char *const labelled[] = { "/usr/bin/z", "/etc", "/bin/sh", "/", "/bin/a", "/bin-x" };
+	struct cramfs_build_options o;
+	struct captured cap = { .n = 0 };
+	struct build b = { .opts = &o, .log = &o.log };
+	char path[32];
+
+	cramfs_build_options_init(&o);
+	o.log.fn = capture;
+	o.log.ctx = &cap;
+	o.log.max_level = CRAMFS_DEBUG;
+	for (size_t i = 0; i < sizeof(labelled) / sizeof(labelled[0]); i++)
+		ck_assert_int_eq(cr_lost_attr_add(&b, "security.selinux", labelled[i], NULL), 0);
+	ck_assert_int_eq(cr_lost_attr_add(&b, "security.capability", "/bin/ping", "cap_net_raw=ep"), 0);
+	/* 1000 entries in a scrambled order: the first three in byte order are kept */
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(path, sizeof(path), "/f%03u", (i * 7919u + 13u) % 1000u);
+		ck_assert_int_eq(cr_lost_attr_add(&b, "user.note", path, NULL), 0);
+	}
+
+	ck_assert_int_eq(cr_lost_attrs_report(&b), 0);
+	ck_assert_int_eq(cap.n, 3);   /* one line per attribute, by name */
+	ck_assert_str_eq(cap.text[0], "file capabilities (security.capability) not stored, cramfs has no extended "
+			 "attributes: 1 entry: /bin/ping (cap_net_raw=ep)");
+	ck_assert_str_eq(cap.text[1], "SELinux labels (security.selinux) not stored, cramfs has no extended "
+			 "attributes: 6 entries: /, /bin-x, /bin/a and 3 more (the target's policy labels a cramfs "
+			 "mount as a whole)");
+	ck_assert_str_eq(cap.text[2], "user.note not stored, cramfs has no extended attributes: 1000 entries: "
+			 "/f000, /f001, /f002 and 997 more");
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(cap.level[i], CRAMFS_WARNING);
+
+	/* -E: errors for all but the SELinux labels; --fatal-selinux: for those */
+	ck_assert(!cr_lost_attr_fails(&b, "user.note"));
+	o.warnings_fatal = true;
+	ck_assert(cr_lost_attr_fails(&b, "security.capability"));
+	ck_assert(cr_lost_attr_fails(&b, "system.posix_acl_access"));
+	ck_assert(cr_lost_attr_fails(&b, "user.note"));
+	ck_assert(cr_lost_attr_fails(&b, "trusted.x"));
+	ck_assert(!cr_lost_attr_fails(&b, "security.selinux"));
+	cap.n = 0;
+	ck_assert_int_eq(cr_lost_attrs_report(&b), 0);
+	ck_assert_int_eq(cap.level[0], CRAMFS_ERROR);
+	ck_assert_int_eq(cap.level[1], CRAMFS_WARNING);
+	ck_assert_int_eq(cap.level[2], CRAMFS_ERROR);
+	o.warnings_fatal = false;
+	o.selinux_fatal = true;
+	ck_assert(cr_lost_attr_fails(&b, "security.selinux"));
+	ck_assert(!cr_lost_attr_fails(&b, "security.capability"));
+	cap.n = 0;
+	ck_assert_int_eq(cr_lost_attrs_report(&b), 0);
+	ck_assert_int_eq(cap.level[1], CRAMFS_ERROR);
+	ck_assert_str_eq(cap.text[1], "SELinux labels (security.selinux) not stored, cramfs has no extended "
+			 "attributes: 6 entries: /, /bin-x, /bin/a and 3 more");
+	cr_lost_attrs_free(&b);
 }
 END_TEST
 
@@ -521,6 +608,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, patterns);
+	tcase_add_test(tc, lost_attrs_grouped);
 	tcase_add_test(tc, hash_is_stable_and_spreads);
 	tcase_add_test(tc, dedupe_shares_data_and_checks_clean);
 	tcase_add_test(tc, dedupe_needs_same_mode_and_owner);
