@@ -4,6 +4,7 @@
  * extract it.  Exit status as fsck(8): 0 clean, 4 problems found, 8
  * operational error, 16 usage error.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -122,6 +123,8 @@ static void __attribute__((noreturn)) help(void)
 	       "  -j, --jobs=N             inflate on N threads (default: one per CPU it may run on)\n"
 	       "      --xip                report, per file, what the kernel maps directly from flash\n"
 	       "      --json               with --xip: print the report as JSON\n"
+	       "      --phys-addr=ADDR     with --xip: the image's physical address, flash base + partition\n"
+	       "                           offset (0x... or decimal); not page aligned is a problem\n"
 	       "  -v, --verbose            list every entry and say what is checked\n"
 	       "  -a, -y                   accepted for compatibility with fsck; nothing is ever repaired\n"
 	       "  -h, --help               show this help and exit\n"
@@ -165,6 +168,31 @@ static bool have_cap(int cap)
 }
 
 /* ---- the XIP report ---- */
+
+/*
+ * A physical address: 0x and hex digits, or decimal digits without a
+ * leading zero (which C would read as octal); no sign, no space, nothing
+ * after, at most 64 bits.
+ */
+static bool parse_addr(const char *s, uint64_t *addr)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *d = hex ? s + 2 : s;
+	unsigned long long v;
+	char *end;
+
+	if (!*d || (!hex && d[0] == '0' && d[1]))
+		return false;
+	for (const char *p = d; *p; p++)
+		if (hex ? !isxdigit((unsigned char)*p) : !isdigit((unsigned char)*p))
+			return false;
+	errno = 0;
+	v = strtoull(d, &end, hex ? 16 : 10);
+	if (errno || *end)
+		return false;
+	*addr = v;
+	return true;
+}
 
 struct report {
 	bool json;
@@ -271,7 +299,9 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	return 0;
 }
 
-static int xip_report(struct cramfs_image *img, bool json, bool all, const struct cramfs_check_result *cr)
+/* phys: the image's physical address, or NULL when not given (page aligned) */
+static int xip_report(struct cramfs_image *img, bool json, bool all, const struct cramfs_check_result *cr,
+		      const uint64_t *phys, bool *misaligned)
 {
 	const struct cramfs_image_info *info = cramfs_image_info(img);
 	struct report r = { .json = json, .all = all, .first = true, .blksize = info->blksize };
@@ -281,15 +311,24 @@ static int xip_report(struct cramfs_image *img, bool json, bool all, const struc
 					info->file_size;
 	int err;
 
-	if (json)
+	*misaligned = phys && !cramfs_xip_phys_aligned(img, *phys);
+	if (json) {
 		printf("{\n  \"blksize\": %u,\n  \"blksize_detected\": %s,\n  \"endian\": \"%s\",\n"
-		       "  \"image_size\": %llu,\n  \"files\": [",
+		       "  \"image_size\": %llu,\n  \"phys_addr\": ",
 		       info->blksize, info->blksize_detected ? "true" : "false",
 		       info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little", image_size);
-	else
-		printf("mapping  direct/pages path  (read-only mmap of the whole file, %u-byte pages)\n",
-		       info->blksize);
-	err = cramfs_xip_report(img, print_file, &r, &t);
+		if (phys)
+			printf("%llu", (unsigned long long)*phys);
+		else
+			printf("null");
+		printf(",\n  \"phys_misaligned\": %s,\n  \"files\": [", *misaligned ? "true" : "false");
+	} else {
+		printf("mapping  direct/pages path  (read-only mmap of the whole file, %u-byte pages", info->blksize);
+		if (phys)
+			printf(", image at physical address 0x%llx", (unsigned long long)*phys);
+		printf(")\n");
+	}
+	err = cramfs_xip_report_at(img, phys ? *phys : 0, print_file, &r, &t);
 	if (err)
 		return err;
 	if (json) {
@@ -314,13 +353,14 @@ static int xip_report(struct cramfs_image *img, bool json, bool all, const struc
 
 int main(int argc, char **argv)
 {
-	enum { OPT_XIP = 1000, OPT_JSON };
+	enum { OPT_XIP = 1000, OPT_JSON, OPT_PHYS_ADDR };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "extract", optional_argument, NULL, 'x' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "xip", no_argument, NULL, OPT_XIP },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "phys-addr", required_argument, NULL, OPT_PHYS_ADDR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -333,7 +373,8 @@ int main(int argc, char **argv)
 	struct cramfs_image *img;
 	const struct cramfs_image_info *info;
 	const char *extract_dir = NULL;
-	bool xip = false, json = false;
+	bool xip = false, json = false, have_phys = false, misaligned = false;
+	uint64_t phys = 0;
 	int verbose = 0, c, err, status = EXIT_CLEAN;
 	uint64_t n;
 
@@ -359,6 +400,12 @@ int main(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_PHYS_ADDR:
+			if (!parse_addr(optarg, &phys))
+				usage_error("physical address must be 0x and hex digits, or decimal without a "
+					    "leading zero, not '%s'", optarg);
+			have_phys = true;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -379,6 +426,8 @@ int main(int argc, char **argv)
 		usage_error("expected one image file, got %d arguments", argc - optind);
 	if (json && !xip)
 		usage_error("--json goes with --xip");
+	if (have_phys && !xip)
+		usage_error("--phys-addr goes with --xip");
 
 	oo.log.fn = log_line;
 	oo.log.max_level = verbose ? CRAMFS_INFO : CRAMFS_WARNING;
@@ -416,10 +465,16 @@ int main(int argc, char **argv)
 		       (unsigned long long)cr.problems, (unsigned long long)cr.warnings);
 
 	if (xip) {
-		err = xip_report(img, json, verbose > 0, &cr);
+		err = xip_report(img, json, verbose > 0, &cr, have_phys ? &phys : NULL, &misaligned);
 		if (err) {
 			say(stderr, "%s: %s: %s", prog, argv[optind], strerror(-err));
 			status = EXIT_ERROR;
+		} else if (misaligned) {
+			fprintf(stderr, "%s: %s: physical address 0x%llx is not a multiple of the %u-byte page size: "
+				"the kernel maps nothing stored in place directly from there\n",
+				prog, argv[optind], (unsigned long long)phys, info->blksize);
+			if (status == EXIT_CLEAN)
+				status = EXIT_PROBLEMS;
 		}
 	}
 	if (extract_dir && status != EXIT_ERROR) {

@@ -7,13 +7,18 @@
  *     DIRECT|UNCOMPRESSED with start addresses exactly a page apart; the
  *     run ends at the first that does not ("unsuitable block layout" when
  *     that is the first);
- *   - the first block must be page aligned ("data is not page aligned");
+ *   - the first block must be page aligned in physical memory, that is the
+ *     image's physical address plus the block's offset in the image ("data
+ *     is not page aligned"): an image at an address that is not page aligned
+ *     mounts and reads right, but none of its page-aligned runs maps;
  *   - if the run reaches the file's last page and the bytes after the end
  *     of file in that page are not all zero, that page is left out ("last
  *     page is shared");
  *   - nothing left is "no suitable block remaining".
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +30,8 @@ struct reporter {
 	struct cramfs_xip_totals *t;
 	struct cramfs_xip_run *runs;
 	size_t cap;
+	uint64_t phys;                  /* the physical address of the image's first byte */
+	char misaligned[128];           /* the reason, naming the address, when phys is not page aligned */
 };
 
 static uint32_t blkptr(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t i)
@@ -73,8 +80,8 @@ static bool last_page_shared(const struct cramfs_image *img, const struct cramfs
  * misaligned (its addresses are a page apart), so the caller need not try
  * each of them (which made files of misaligned runs quadratic).
  */
-static uint32_t direct_from(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t pgoff,
-			    uint32_t total, const char **reason, uint32_t *reason_page, uint32_t *skip)
+static uint32_t direct_from(const struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
+			    uint32_t pgoff, uint32_t total, const char **reason, uint32_t *reason_page, uint32_t *skip)
 {
 	uint32_t first, pages = total - pgoff, n = block_range(img, e, pgoff, pages, &first);
 	/* the kernel's offset is 32 bits, and an offset of 0 means "no range" */
@@ -87,8 +94,9 @@ static uint32_t direct_from(const struct cramfs_image *img, const struct cramfs_
 		*reason = "unsuitable block layout";
 		return 0;
 	}
-	if (addr % img->info.blksize) {
-		*reason = "data is not page aligned";
+	/* the kernel adds the offset to the MTD device's physical address (resource_size_t) */
+	if ((r->phys + addr) % img->info.blksize) {
+		*reason = r->misaligned[0] ? r->misaligned : "data is not page aligned";
 		*skip = n;
 		return 0;
 	}
@@ -138,12 +146,12 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 		f.reason = "block pointers outside the image";
 		goto done;
 	}
-	f.direct_pages = direct_from(img, e, 0, pages, &f.reason, &f.reason_page, &skip);
+	f.direct_pages = direct_from(r, img, e, 0, pages, &f.reason, &f.reason_page, &skip);
 	f.mapping = f.direct_pages == pages ? CRAMFS_MAP_ALL : f.direct_pages ? CRAMFS_MAP_PARTIAL : CRAMFS_MAP_NONE;
 
 	/* every run a mapping could start at, e.g. an ELF segment's first page */
 	for (uint32_t p = 0; p < pages;) {
-		uint32_t n = direct_from(img, e, p, pages, &why, &why_page, &skip);
+		uint32_t n = direct_from(r, img, e, p, pages, &why, &why_page, &skip);
 		if (n) {
 			err = add_run(r, &nruns, p, n);
 			if (err)
@@ -174,13 +182,29 @@ done:
 	return r->fn ? r->fn(&f, r->arg) : 0;
 }
 
-int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)
+bool cramfs_xip_phys_aligned(const struct cramfs_image *img, uint64_t phys_addr)
 {
-	struct reporter r = { .fn = fn, .arg = arg, .t = totals };
+	/* a run page aligned in the image is page aligned in memory only if the image is */
+	return phys_addr % img->info.blksize == 0;
+}
+
+int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xip_fn fn, void *arg,
+			 struct cramfs_xip_totals *totals)
+{
+	struct reporter r = { .fn = fn, .arg = arg, .t = totals, .phys = phys_addr };
 	int err;
 
 	memset(totals, 0, sizeof(*totals));
+	if (!cramfs_xip_phys_aligned(img, phys_addr))
+		snprintf(r.misaligned, sizeof(r.misaligned),
+			 "data is not page aligned (image at physical address 0x%" PRIx64 ", %" PRIu32 "-byte pages)",
+			 phys_addr, img->info.blksize);
 	err = cramfs_image_walk(img, report_file, &r);
 	free(r.runs);
 	return err;
+}
+
+int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)
+{
+	return cramfs_xip_report_at(img, 0, fn, arg, totals);
 }

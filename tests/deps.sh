@@ -14,10 +14,10 @@ export DEBIAN_FRONTEND=noninteractive
 build="build-essential autoconf automake libtool pkg-config zlib1g-dev libdeflate-dev libcap-dev libacl1-dev
 	check fakeroot busybox-static python3"
 # tests: util-linux's cramfs tools as peers, file capabilities/ACLs/xattrs, mmdebstrap for a real
-# Debian rootfs, squashfs-tools and time for the benchmark, the Buildroot/Yocto checks, clang's
-# libFuzzer and valgrind for the reliability checks
+# Debian rootfs, squashfs-tools and time for the benchmark, the Buildroot/Yocto checks, genimage for
+# the NOR flash images (contrib/genimage), clang's libFuzzer and valgrind for the reliability checks
 tests="util-linux util-linux-extra mmdebstrap ca-certificates file groff-base libcap2-bin acl attr
-	squashfs-tools time python3-kconfiglib clang libclang-rt-14-dev valgrind"
+	squashfs-tools time python3-kconfiglib genimage clang libclang-rt-14-dev valgrind"
 # the kernel rig: Linux source, its build tools, qemu, the arm64 cross compiler; arm64 libraries
 # for the cross build (the rig also unpacks Debian's arm64 busybox-static)
 kernel="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils kmod patch

@@ -254,14 +254,16 @@ struct cramfs_xip_run {
 /*
  * The kernel's decision for a read-only mmap of the whole file, made with
  * the driver's own rules (Linux >= 4.15, CONFIG_CRAMFS_MTD, an MMU, the
- * image at a page-aligned physical address).
+ * image at the physical address given to cramfs_xip_report_at(), or at a
+ * page-aligned one).
  */
 struct cramfs_xip_file {
 	const char *path;
 	uint32_t size, pages;
 	enum cramfs_xip_mapping mapping;
 	uint32_t direct_pages;          /* pages direct in the whole-file mapping, from page 0 */
-	const char *reason;             /* why not all pages, in the kernel's words; NULL if all */
+	const char *reason;             /* why not all pages, in the kernel's words; NULL if all; valid
+					   during the call */
 	uint32_t reason_page;           /* the page the reason concerns */
 	const struct cramfs_xip_run *runs;  /* every run of directly mappable pages in the file */
 	size_t nruns;
@@ -279,8 +281,25 @@ struct cramfs_xip_totals {
 
 typedef int (*cramfs_xip_fn)(const struct cramfs_xip_file *f, void *arg);
 
-/* Calls fn for every regular file of non-zero size, in tree order. */
+/* Calls fn for every regular file of non-zero size, in tree order; the image at a page-aligned address. */
 int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals);
+
+/*
+ * The same for an image whose first byte is at physical address phys_addr:
+ * the flash's base address plus the partition's offset (or the offset alone
+ * when the flash starts at a page-aligned address).  The kernel maps a run
+ * directly only where phys_addr plus the run's offset in the image is page
+ * aligned.
+ */
+int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xip_fn fn, void *arg,
+			 struct cramfs_xip_totals *totals);
+
+/*
+ * False when phys_addr is not a multiple of the page size (the block size):
+ * then nothing stored page aligned in the image (as mkcramfs -X stores it)
+ * maps directly, and every such file's reason names the address.
+ */
+bool cramfs_xip_phys_aligned(const struct cramfs_image *img, uint64_t phys_addr);
 
 /* ---- extracting ---- */
 

@@ -10,13 +10,20 @@
 #     kconfiglib (with stand-ins for the few Buildroot macros the files call), and the Yocto
 #     IMAGE_CMD with the class's variables substituted as bitbake would.  The images must
 #     check clean, have the configured byte order, block size and XIP layout, be the same from
-#     both build systems, and a damaged image must fail both commands.
+#     both build systems, and a damaged image must fail both commands;
+#   - the NOR flash image of both (Buildroot's post-image step with its genimage.sh and the
+#     defconfig fragment flash-xip.fragment, Yocto's cramfs-xip-flash type) is assembled by
+#     Debian's genimage with contrib/genimage/flash-xip.cfg as make install installs it; the
+#     rootfs partition must be the image, byte for byte, and a misaligned partition must fail.
 . "$SRCDIR/tests/cli/common.sh"
 need_env MKCRAMFS CRAMFSCK SRCDIR
 # owners and device nodes of the example rootfs need root; fakeroot stands in for it
 if [ "$(id -u)" -ne 0 ]; then need_cmd fakeroot; exec fakeroot sh "$0" "$@"; fi
 setup_tmp
 need_cmd make awk sed python3 cmp dd md5sum sha256sum
+need_env BUILDDIR
+command -v genimage >/dev/null 2>&1 ||
+	die "genimage is needed (Debian: apt-get install genimage; tests/deps.sh installs it)"
 # kconfiglib: Debian's package installs it for the system python, which may not be first on PATH
 KPY=
 for p in python3 /usr/bin/python3; do
@@ -37,7 +44,7 @@ CASE="files"
 for f in "$BR/external.desc" "$BR/external.mk" "$BR/Config.in" "$BR/README.md" \
 	"$BR/package/mkcramfs-xip/Config.in.host" "$BR/package/mkcramfs-xip/mkcramfs-xip.mk" \
 	"$BR/package/mkcramfs-xip/mkcramfs-xip.hash" \
-	"$BR/fs/xip-cramfs/Config.in" "$BR/fs/xip-cramfs/xip-cramfs.mk" \
+	"$BR/fs/xip-cramfs/Config.in" "$BR/fs/xip-cramfs/xip-cramfs.mk" "$BR/flash-xip.fragment" \
 	"$LAYER/conf/layer.conf" "$BBCLASS" "$RECIPE" "$LAYER/README.md"; do
 	expect "present: ${f#"$SRCDIR"/}" test -s "$f"
 done
@@ -202,18 +209,42 @@ config BR2_EXTERNAL_MKCRAMFS_XIP_PATH
 	string
 	option env="BR2_EXTERNAL_MKCRAMFS_XIP_PATH"
 
+config BR2_PACKAGE_HOST_GENIMAGE
+	bool "host genimage"
+
+config BR2_ROOTFS_POST_IMAGE_SCRIPT
+	string "Custom scripts to run after creating filesystem images"
+
+config BR2_ROOTFS_POST_SCRIPT_ARGS
+	string "Extra arguments passed to custom scripts"
+
 menu "External options"
 source "$BR2_EXTERNAL_MKCRAMFS_XIP_PATH/Config.in"
 endmenu
 EOF
 cat >"$TMP/resolve.py" <<'EOF'
 # resolve.py KCONFIG OUT SYM=VALUE...: set each symbol in order (each must take the value
-# asked for, unless written SYM!=VALUE: then it must not), write OUT as a .config.
+# asked for, unless written SYM!=VALUE: then it must not), write OUT as a .config.  @FILE
+# merges a defconfig fragment, as Buildroot's kconfig loads a defconfig: every line of it must
+# come out in the .config as written.
 import os, sys
 import kconfiglib
 kconf = kconfiglib.Kconfig(sys.argv[1], warn_to_stderr=False)
+kconf.warn_assign_undef = True
 problems = list(kconf.warnings)
 for arg in sys.argv[3:]:
+    if arg.startswith("@"):
+        before = len(kconf.warnings)
+        kconf.load_config(arg[1:], replace=False)
+        problems += kconf.warnings[before:]
+        for line in open(arg[1:]):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            sym = kconf.syms.get(line.split("=", 1)[0])
+            if sym is None or sym.config_string.strip() != line:
+                problems.append("%s: %r came out as %r" % (arg[1:], line, sym and sym.config_string.strip()))
+        continue
     refuse = "!=" in arg
     name, value = arg.split("!=" if refuse else "=", 1)
     sym = kconf.syms.get(name)
@@ -389,7 +420,12 @@ if [ -n "$lic" ]; then
 else
 	fail "LIC_FILES_CHKSUM is not of the form file://F;beginline=N;endline=N;md5=H"
 fi
-expect "class: adds the cramfs-xip type" grep -qx 'IMAGE_TYPES:append = " cramfs-xip"' "$BBCLASS"
+expect "class: adds the cramfs-xip and cramfs-xip-flash types" grep -qx 'IMAGE_TYPES:append = " cramfs-xip cramfs-xip-flash"' "$BBCLASS"
+expect "class: cramfs-xip-flash is made from cramfs-xip" grep -qx 'IMAGE_TYPEDEP:cramfs-xip-flash = "cramfs-xip"' "$BBCLASS"
+expect "class: the flash image task needs mkcramfs-xip-native and genimage-native" \
+	grep -qx 'do_image_cramfs_xip_flash\[depends\] += "mkcramfs-xip-native:do_populate_sysroot genimage-native:do_populate_sysroot"' "$BBCLASS"
+expect "class: genimage's configuration from the native sysroot" \
+	grep -qx 'CRAMFS_XIP_GENIMAGE_CONFIG ?= "${STAGING_DATADIR_NATIVE}/mkcramfs-xip/genimage/flash-xip.cfg"' "$BBCLASS"
 expect "class: the image task needs mkcramfs-xip-native" \
 	grep -qx 'do_image_cramfs_xip\[depends\] += "mkcramfs-xip-native:do_populate_sysroot"' "$BBCLASS"
 expect "class: the default page size is 4096" grep -qx 'CRAMFS_XIP_PAGE_SIZE ?= "4096"' "$BBCLASS"
@@ -435,6 +471,12 @@ FS = $(strip $(ROOTFS_NAMES))
 $(BINARIES_DIR)/rootfs.$(FS):
 	$(file >$(SCRIPT),set -e)
 	$(file >>$(SCRIPT),$(ROOTFS_$(call UPPERCASE,$(FS))_CMD))
+# the post-image scripts, as Buildroot runs them: from its top directory, with the images
+# directory and the configured arguments, the host tools first on PATH
+target-post-image:
+	@$(foreach s,$(call qstrip,$(BR2_ROOTFS_POST_IMAGE_SCRIPT)),cd $(TOPDIR) && \
+		PATH="$(HOST_DIR)/bin:$(HOST_DIR)/sbin:$(PATH)" BUILD_DIR=$(BUILD_DIR) BINARIES_DIR=$(BINARIES_DIR) \
+		HOST_DIR=$(HOST_DIR) $(s) $(BINARIES_DIR) $(call qstrip,$(BR2_ROOTFS_POST_SCRIPT_ARGS)) || exit 1;)
 print-%:
 	$(info $($*))@:
 EOF
@@ -444,14 +486,14 @@ brmake() { # brmake BOARD TARGET...
 	# a clean make: not the flags of a make check that may be running this test
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f "$TMP/buildroot.mk" BR2_CONFIG="$TMP/$_b.config" BR2_EXTERNAL_MKCRAMFS_XIP_PATH="$BR" \
 		HOST_DIR="$TMP/host" TARGET_DIR="$TMP/rootfs" BINARIES_DIR="$TMP/br-$_b" \
-		SCRIPT="$TMP/br-$_b.sh" "$@"
+		SCRIPT="$TMP/br-$_b.sh" TOPDIR="$TMP/buildroot" BUILD_DIR="$TMP/br-$_b-build" "$@"
 }
 
 # The Yocto image command: IMAGE_CMD:cramfs-xip from the class, with ${VAR} replaced by the
 # class's defaults overridden by the board's settings, as bitbake expands it; bbfatal and bbnote
 # as bitbake's shell tasks have them; set -e as bitbake runs shell tasks.
-yocto_script() { # yocto_script BOARD VAR=VALUE...
-	_b=$1
+yocto_script() { # yocto_script BOARD VAR=VALUE...; YTYPE=TYPE for another type than cramfs-xip
+	_b=$1 _t=${YTYPE:-cramfs-xip}
 	shift
 	mkdir -p "$TMP/yo-$_b"
 	{
@@ -459,7 +501,7 @@ yocto_script() { # yocto_script BOARD VAR=VALUE...
 			"IMAGE_NAME=example-image-board-20240101000000.rootfs"
 		printf '%s\n' "$@"
 	} >"$TMP/yo-$_b.vars"
-	awk -v varsfile="$TMP/yo-$_b.vars" '
+	awk -v varsfile="$TMP/yo-$_b.vars" -v cmd="IMAGE_CMD:$_t () {" '
 	function expand(s,   out, i, j, name, n) {
 		for (n = 0; n < 100 && (i = index(s, "${")) > 0; n++) {
 			j = index(substr(s, i + 2), "}")
@@ -475,7 +517,7 @@ yocto_script() { # yocto_script BOARD VAR=VALUE...
 		k = $1; sub(/:cramfs-xip$/, "", k)
 		val = $0; sub(/^[^"]*"/, "", val); sub(/"$/, "", val); v[k] = val; next
 	}
-	/^IMAGE_CMD:cramfs-xip \(\) \{$/ { body = 1; next }
+	$0 == cmd { body = 1; next }
 	body && /^}$/ { body = 0; next }
 	body { lines[++nl] = $0 }
 	END {
@@ -490,9 +532,9 @@ yocto_script() { # yocto_script BOARD VAR=VALUE...
 	elif grep -q '\${[A-Z][A-Z0-9_]*}' "$TMP/yo-$_b.sh"; then
 		fail "yocto $_b: IMAGE_CMD uses variables neither the class nor the image defines: $(grep -o '\${[A-Z][A-Z0-9_]*}' "$TMP/yo-$_b.sh" | sort -u | tr '\n' ' ')"
 	elif [ "$(grep -c . "$TMP/yo-$_b.sh")" -lt 10 ]; then
-		fail "yocto $_b: IMAGE_CMD:cramfs-xip not found in the class"
+		fail "yocto $_b: IMAGE_CMD:$_t not found in the class"
 	else
-		pass "IMAGE_CMD:cramfs-xip expanded"
+		pass "IMAGE_CMD:$_t expanded"
 	fi
 }
 
@@ -612,5 +654,126 @@ txt, bb = files["/usr/share/example/text-100k.txt"], files["/bin/busybox"]
 # text-100k.txt: 25 pages, all direct (the last one too); busybox kept out of place
 sys.exit(0 if txt["direct_pages"] == 25 and bb["run_pages"] == 0 else "%r %r" % (txt, bb))
 EOF
+
+# ---------------------------------------------------------------------------------------------
+# The NOR flash image: genimage with contrib/genimage/flash-xip.cfg, where make install puts it
+# with the tools (Buildroot's $(HOST_DIR)/share, Yocto's native sysroot)
+# ---------------------------------------------------------------------------------------------
+CASE="flash-xip.cfg installed"
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$BUILDDIR" prefix="$TMP/host" install-dist_genimageDATA \
+	>"$TMP/install.log" 2>&1 && [ -s "$TMP/host/share/mkcramfs-xip/genimage/flash-xip.cfg" ]; then
+	pass "make install puts it in share/mkcramfs-xip/genimage"
+else
+	fail "make install does not put flash-xip.cfg in share/mkcramfs-xip/genimage"; _cm_show make "$TMP/install.log"
+fi
+mkdir -p "$TMP/host/bin" && ln -s "$(command -v genimage)" "$TMP/host/bin/genimage"
+flashcut() { python3 "$SRCDIR/tests/lib/flashcut.py" "$@"; }
+# flash_check WHAT FLASH IMAGE REPORT: the rootfs partition of the default layout (4 MiB into a
+# 64 MiB flash) is IMAGE byte for byte, the rest erased; REPORT is for 64 KiB pages at 4 MiB
+flash_check() {
+	if flashcut check "$2" 0x4000000 0x400000 "$3" 2>"$2.cut"; then
+		pass "$1: the rootfs partition at 0x400000 is the image, byte for byte; the rest is 0xff"
+	else
+		fail "$1: the flash image does not hold the image at 0x400000"; _cm_show flashcut "$2.cut"
+	fi
+	if head -n 1 "$4" 2>/dev/null | grep -q '65536-byte pages, image at physical address 0x400000)$' &&
+		grep -q '^partial .* /bin/busybox (page' "$4"; then
+		pass "$1: the XIP report of the image at 0x400000 with 64 KiB pages; busybox maps from flash"
+	else
+		fail "$1: no XIP report for the image at 0x400000 with 64 KiB pages at $4"
+	fi
+}
+
+# Buildroot's support/scripts/genimage.sh, as it behaves: it takes -c CONFIG among its
+# arguments and runs genimage with an empty root path (the filesystem images are made by then),
+# $BUILD_DIR/genimage.tmp for its temporary files, and the images directory as input and
+# output path
+mkdir -p "$TMP/buildroot/support/scripts"
+cat >"$TMP/buildroot/support/scripts/genimage.sh" <<'EOF'
+#!/bin/sh
+set -e
+cfg=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-c) cfg=$2; shift 2 ;;
+	*) shift ;;
+	esac
+done
+[ -n "$cfg" ] || { echo "genimage.sh: no -c CONFIG" >&2; exit 1; }
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+rm -rf "$BUILD_DIR/genimage.tmp"
+genimage --rootpath "$root" --tmppath "$BUILD_DIR/genimage.tmp" --inputpath "$BINARIES_DIR" \
+	--outputpath "$BINARIES_DIR" --config "$cfg"
+EOF
+chmod +x "$TMP/buildroot/support/scripts/genimage.sh"
+
+CASE="buildroot flash"
+# arm64 with 64 KiB pages, and the fragment's lines added to the defconfig
+resolve arm64-flash BR2_aarch64=y BR2_ARM64_PAGE_SIZE_64K=y "@$BR/flash-xip.fragment"
+# the fragment check itself: a misspelt symbol, and a value Kconfig does not take, are caught
+printf 'BR2_ROOTFS_POST_IMAGE_SCRIPTS="x"\n' >"$TMP/bad1.fragment"
+printf 'BR2_PACKAGE_HOST_GENIMAGE="y"\n' >"$TMP/bad2.fragment"
+for b in "bad1 a misspelt symbol" "bad2 a quoted bool"; do
+	if BR2_EXTERNAL_MKCRAMFS_XIP_PATH=$BR CONFIG_= srctree=$TMP "$KPY" "$TMP/resolve.py" "$TMP/Config.in" \
+		"$TMP/${b%% *}.config" "@$TMP/${b%% *}.fragment" 2>/dev/null; then
+		fail "fragment check: not caught: ${b#* }"
+	else
+		pass "fragment check: caught: ${b#* }"
+	fi
+done
+rm -rf "$TMP/br-arm64-flash" "$TMP/br-arm64-flash.sh"
+mkdir -p "$TMP/br-arm64-flash" "$TMP/br-arm64-flash-build"
+if brmake arm64-flash "$TMP/br-arm64-flash/rootfs.xip-cramfs" >"$TMP/br-arm64-flash.make" 2>&1 && [ -s "$TMP/br-arm64-flash.sh" ]; then
+	pass "ROOTFS_XIP_CRAMFS_CMD expanded"
+else
+	fail "ROOTFS_XIP_CRAMFS_CMD did not expand"; _cm_show make "$TMP/br-arm64-flash.make"
+fi
+run_script "ROOTFS_XIP_CRAMFS_CMD" "$TMP/br-arm64-flash.sh"
+if brmake arm64-flash target-post-image >"$TMP/br-post.log" 2>&1; then
+	pass "the post-image step (genimage.sh -c \$(HOST_DIR)/share/mkcramfs-xip/genimage/flash-xip.cfg) succeeds"
+else
+	fail "the post-image step failed"; _cm_show post-image "$TMP/br-post.log"
+fi
+flash_check "flash-xip.img" "$TMP/br-arm64-flash/flash-xip.img" "$TMP/br-arm64-flash/rootfs.xip-cramfs" \
+	"$TMP/br-arm64-flash/flash-xip.img.xip.txt"
+# the board's numbers come from the environment: a flash at 0x8000 puts the partition at a
+# 32 KiB boundary, which a 64 KiB-page kernel does not map from
+mv "$TMP/br-arm64-flash/flash-xip.img" "$TMP/br-flash.img"
+if (CRAMFS_XIP_FLASH_BASE=0x8000 && export CRAMFS_XIP_FLASH_BASE && brmake arm64-flash target-post-image) >"$TMP/br-post2.log" 2>&1; then
+	fail "a misaligned rootfs partition did not fail the post-image step"
+elif grep -q 'physical address 0x408000 is not a multiple of the 65536-byte page size' "$TMP/br-post2.log" &&
+	[ ! -e "$TMP/br-arm64-flash/flash-xip.img" ]; then
+	pass "a misaligned rootfs partition fails the post-image step with cramfsck's message"
+else
+	fail "the post-image step failed, but not with cramfsck's message"; _cm_show post-image "$TMP/br-post2.log"
+fi
+
+CASE="yocto flash"
+set -- SITEINFO_ENDIANNESS=le CRAMFS_XIP_PAGE_SIZE=65536 "WORKDIR=$TMP/yo-work" \
+	"STAGING_DATADIR_NATIVE=$TMP/host/share"
+mkdir -p "$TMP/yo-work"
+yocto_script arm64f "$@"
+run_script "IMAGE_CMD:cramfs-xip" "$TMP/yo-arm64f.sh"
+YTYPE=cramfs-xip-flash
+yocto_script arm64f "$@"
+unset YTYPE
+run_script "IMAGE_CMD:cramfs-xip-flash" "$TMP/yo-arm64f.sh"
+_yimg=$TMP/yo-arm64f/example-image-board-20240101000000.rootfs.cramfs-xip
+flash_check "${_yimg##*/}-flash" "$_yimg-flash" "$_yimg" "$_yimg-flash.xip.txt"
+expect "Buildroot and Yocto make the same flash image" cmp -s "$_yimg-flash" "$TMP/br-flash.img"
+# the flash base from the image recipe: misaligned, the task fails
+YTYPE=cramfs-xip-flash
+yocto_script arm64f "$@" CRAMFS_XIP_FLASH_BASE=0x1000
+unset YTYPE
+rm -f "$_yimg-flash"
+if PATH="$TMP/host/sbin:$PATH" sh "$TMP/yo-arm64f.sh" >"$TMP/yo-flash2.log" 2>&1; then
+	fail "a misaligned rootfs partition did not fail IMAGE_CMD:cramfs-xip-flash"
+elif grep -q 'physical address 0x401000 is not a multiple of the 65536-byte page size' "$TMP/yo-flash2.log" &&
+	[ ! -e "$_yimg-flash" ]; then
+	pass "a misaligned rootfs partition fails IMAGE_CMD:cramfs-xip-flash with cramfsck's message"
+else
+	fail "IMAGE_CMD:cramfs-xip-flash failed, but not with cramfsck's message"; _cm_show output "$TMP/yo-flash2.log"
+fi
 
 finish

@@ -103,4 +103,69 @@ if [ "$(stat -c %s "$TMP/nommu.img")" -le "$(stat -c %s "$TMP/x4096.img")" ]; th
 # a bad ELF header is a note with -v, never an error
 if "$MKCRAMFS" -v -X "$TMP/ex" "$TMP/v.img" 2>"$TMP/v.err"; then pass "not: mkcramfs -v -X failed"; else fail "mkcramfs -v -X failed"; fi
 if grep -q "/opt/lying: not treated as ELF" "$TMP/v.err"; then pass "not: no -v note for the lying ELF header"; else fail "no -v note for the lying ELF header"; fi
+
+# --phys-addr: the image at a physical address (flash base + partition offset).  Page aligned, the
+# report is the one for address 0; a page off, nothing stored in place maps, every file says why,
+# and the exit status is 4.
+CASE="phys-addr"
+for a in 0x04000000 0X4000000 67108864 0 0x0; do
+	expect_exit 0 "$CRAMFSCK" --xip --json --phys-addr="$a" "$TMP/x4096.img"
+	if python3 - "$LAST_OUT" "$TMP/x4096.json" "$a" <<'PY'; then pass "$a: the report is the one at a page-aligned address"; else fail "$a: the report differs from the one without --phys-addr"; fi
+import json, sys
+at, base, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+want = int(a, 16) if a.lower().startswith("0x") else int(a)
+ok = at.pop("phys_addr") == want and base.pop("phys_addr") is None and at.pop("phys_misaligned") is False
+base.pop("phys_misaligned")
+sys.exit(0 if ok and at == base else 1)
+PY
+done
+for c in "x4096 0x04000800 4096" "x4096 4095 4096" "x65536 0x04001000 65536" "x16384 0x4000000000002000 16384"; do
+	set -- $c
+	expect_exit 4 "$CRAMFSCK" --xip --json --phys-addr="$2" "$TMP/$1.img"
+	expect_stderr_contains "physical address $(printf '0x%x' "$2") is not a multiple of the $3-byte page size"
+	if python3 - "$LAST_OUT" "$TMP/$1.json" "$2" "$3" <<'PY'; then pass "$1 at $2: nothing maps, and each file names the address"; else fail "$1 at $2: wrong report"; fi
+import json, sys
+at, base = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+addr, bs = int(sys.argv[3], 0), int(sys.argv[4])
+why = "data is not page aligned (image at physical address %#x, %d-byte pages)" % (addr, bs)
+mapped = [f for f in base["files"] if f["run_pages"]]
+if not mapped or not at["phys_misaligned"] or at["phys_addr"] != addr:
+    sys.exit("nothing to lose, or the address is not in the report")
+for a, b in zip(at["files"], base["files"]):
+    if a["run_pages"] or a["direct_pages"] or a["mapping"] != "none":
+        sys.exit("%s still maps: %r" % (a["path"], a))
+    if b["run_pages"] and a["reason"] != why:
+        sys.exit("%s: reason %r" % (a["path"], a["reason"]))
+sys.exit(0 if at["totals"]["run_pages"] == 0 and len(at["files"]) == len(base["files"]) else "totals")
+PY
+done
+expect_exit 4 "$CRAMFSCK" --xip --phys-addr=0x04000800 "$TMP/x4096.img"
+expect_stdout_contains "4096-byte pages, image at physical address 0x4000800)"
+expect_stdout_contains " 0 files with 0 of "
+expect_exit 0 "$CRAMFSCK" --xip --phys-addr=0x04000000 "$TMP/x4096.img"
+expect_stdout_contains "4096-byte pages, image at physical address 0x4000000)"
+# an image made for no MMU (8-byte runs) at an address that page-aligns one of its runs: that run maps
+if python3 - "$CRAMFSCK" "$TMP/nommu.img" <<'PY'; then pass "a --nommu run maps where the address makes it page aligned"; else fail "a --nommu run does not map where the address makes it page aligned"; fi
+import json, subprocess, sys
+def report(*args):
+    return json.loads(subprocess.run([sys.argv[1], "--xip", "--json", *args, sys.argv[2]], stdout=subprocess.PIPE).stdout)
+base = report()
+if base["totals"]["run_pages"]:
+    sys.exit("the --nommu image maps at 0")
+# the report does not give the runs' offsets in the image: try every 8-byte step of a page
+for step in range(8, 4096, 8):
+    if report("--phys-addr=%d" % (0x20000000 + step))["totals"]["run_pages"]:
+        sys.exit(0)
+sys.exit("no address maps any run")
+PY
+# the parser is strict: 0x and hex digits, or decimal without a leading zero, 64 bits at most
+for a in "" 0x 0x-1 010 -1 +1 " 1" "1 " 1k 4M 0x1g 1.5 18446744073709551616 0x10000000000000000; do
+	expect_exit 16 "$CRAMFSCK" --xip --phys-addr="$a" "$TMP/x4096.img"
+	expect_stderr_contains "physical address must be 0x and hex digits, or decimal without a leading zero, not '$a'"
+done
+expect_exit 4 "$CRAMFSCK" --xip --phys-addr=18446744073709551615 "$TMP/x4096.img"
+expect_exit 0 "$CRAMFSCK" --xip --phys-addr=0xfffffffffffff000 "$TMP/x4096.img"
+expect_exit 16 "$CRAMFSCK" --phys-addr=0x1000 "$TMP/x4096.img"
+expect_stderr_contains "--phys-addr goes with --xip"
+expect_exit 16 "$CRAMFSCK" --xip --phys-addr "$TMP/x4096.img"
 finish

@@ -446,6 +446,88 @@ START_TEST(xip_layout_and_last_page_workaround)
 }
 END_TEST
 
+/* The report for an image at a physical address: flash base plus partition offset. */
+struct xip_seen {
+	uint32_t direct_pages, run_pages;
+	char reason[160];
+};
+
+static int xip_seen_cb(const struct cramfs_xip_file *f, void *arg)
+{
+	struct xip_seen *s = arg;
+	s->direct_pages = f->direct_pages;
+	s->run_pages = f->run_pages;
+	snprintf(s->reason, sizeof(s->reason), "%s", f->reason ? f->reason : "");
+	return 0;
+}
+
+static struct xip_seen xip_at(struct cramfs_image *im, uint64_t phys)
+{
+	struct xip_seen s = { 0 };
+	struct cramfs_xip_totals t;
+	ck_assert_int_eq(cramfs_xip_report_at(im, phys, xip_seen_cb, &s, &t), 0);
+	ck_assert_uint_eq(t.files, 1);
+	return s;
+}
+
+START_TEST(xip_report_at_physical_address)
+{
+	static uint8_t data[3 * 4096 - 100];
+	const char *pats[] = { "/xip", NULL };
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	struct cramfs_image *im;
+	struct xip_seen s;
+	struct found f;
+	uint64_t start;
+
+	mkdir(path_in("t"), 0755);
+	fill_random(data, sizeof(data), 11);
+	put_file("t/xip", data, sizeof(data));
+	cramfs_build_options_init(&o);
+	o.xip = CRAMFS_XIP_MMU;
+	o.xip_patterns = pats;
+	ck_assert_int_eq(build(path_in("t"), path_in("img"), &o, &st), 0);
+	im = open_img(path_in("img"), 4096);
+
+	/* at 0, or at any page-aligned address: all three pages, as cramfs_xip_report() says */
+	for (uint64_t phys = 0; phys <= 0x40000000; phys += 0x20000000) {
+		s = xip_at(im, phys);
+		ck_assert_uint_eq(s.direct_pages, 3);
+		ck_assert_str_eq(s.reason, "");
+		ck_assert(cramfs_xip_phys_aligned(im, phys));
+	}
+	/* 2 KiB off: the image mounts, and nothing maps directly; the reason names the address */
+	ck_assert(!cramfs_xip_phys_aligned(im, 0x20000800));
+	s = xip_at(im, 0x20000800);
+	ck_assert_uint_eq(s.direct_pages, 0);
+	ck_assert_uint_eq(s.run_pages, 0);
+	ck_assert_str_eq(s.reason, "data is not page aligned (image at physical address 0x20000800, 4096-byte pages)");
+	/* the kernel's sum is 64 bits wide: an address near the top still just adds */
+	ck_assert(!cramfs_xip_phys_aligned(im, UINT64_MAX));
+	ck_assert_uint_eq(xip_at(im, UINT64_MAX - 4095).direct_pages, 3);
+	cramfs_image_close(im);
+
+	/*
+	 * An image aligned to 8 bytes (--nommu): its run maps at exactly the
+	 * addresses that make the run's start page aligned, and the reason
+	 * there is the kernel's own.
+	 */
+	o.xip = CRAMFS_XIP_NOMMU;
+	ck_assert_int_eq(build(path_in("t"), path_in("img8"), &o, &st), 0);
+	im = open_img(path_in("img8"), 4096);
+	f = find(im, "/xip");
+	start = cramfs_blkptr_direct_start(ptr_of(im, &f, 0));
+	ck_assert_uint_ne(start % 4096, 0);
+	s = xip_at(im, 0);
+	ck_assert_uint_eq(s.direct_pages, 0);
+	ck_assert_str_eq(s.reason, "data is not page aligned");
+	s = xip_at(im, 0x20000000 + 4096 - start % 4096);
+	ck_assert_uint_gt(s.direct_pages, 0);
+	cramfs_image_close(im);
+}
+END_TEST
+
 START_TEST(elf_pages_direct_rest_packed)
 {
 	struct cramfs_build_options o;
@@ -614,6 +696,7 @@ int main(void)
 	tcase_add_test(tc, dedupe_needs_same_mode_and_owner);
 	tcase_add_test(tc, shared_blocks_point_at_one_copy);
 	tcase_add_test(tc, xip_layout_and_last_page_workaround);
+	tcase_add_test(tc, xip_report_at_physical_address);
 	tcase_add_test(tc, elf_pages_direct_rest_packed);
 	tcase_add_test(tc, big_blocks_incompressible_last_block);
 	tcase_add_test(tc, holes_raw_and_determinism);

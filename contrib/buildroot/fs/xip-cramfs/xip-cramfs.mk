@@ -57,4 +57,10 @@ define ROOTFS_XIP_CRAMFS_CMD
 	$(ROOTFS_XIP_CRAMFS_CHECK)
 endef
 
+# The page size, for the check in genimage's configuration of a NOR flash image
+# (contrib/genimage/flash-xip.cfg) when a post-image script runs genimage.
+ifeq ($(BR2_TARGET_ROOTFS_XIP_CRAMFS),y)
+export CRAMFS_XIP_PAGE_SIZE = $(ROOTFS_XIP_CRAMFS_BLOCK_SIZE)
+endif
+
 $(eval $(rootfs))

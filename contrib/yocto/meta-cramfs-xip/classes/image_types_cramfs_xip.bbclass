@@ -11,6 +11,13 @@
 #   <image name>.cramfs-xip           the image
 #   <image name>.cramfs-xip.xip.txt   what the kernel maps from flash, file
 #                                     by file (not for CRAMFS_XIP_NOMMU)
+#
+# IMAGE_FSTYPES += "cramfs-xip-flash" also makes a NOR flash image holding
+# it, with genimage (a layer with a genimage recipe is needed, such as
+# meta-ptx) and mkcramfs-xip's flash-xip.cfg:
+#   <image name>.cramfs-xip-flash          the flash image
+#   <image name>.cramfs-xip-flash.xip.txt  the report for the image at its
+#                                          physical address
 
 inherit siteinfo
 
@@ -32,9 +39,25 @@ CRAMFS_XIP_IMAGE_NAME ?= "${IMAGE_NAME}"
 # More mkcramfs options, for example "--best".
 EXTRA_IMAGECMD:cramfs-xip ?= ""
 
-IMAGE_TYPES:append = " cramfs-xip"
+# The NOR flash image (cramfs-xip-flash), laid out by flash-xip.cfg: a boot
+# partition (erased flash, a placeholder) and the rootfs partition.  Empty
+# values take flash-xip.cfg's defaults (shown); numbers in hex or decimal.
+# The flash's physical address on the target (0): with the offset, it must
+# give a page-aligned address, or the task fails.
+CRAMFS_XIP_FLASH_BASE ?= ""
+# The rootfs partition's offset (0x400000), a multiple of the erase block.
+CRAMFS_XIP_ROOTFS_OFFSET ?= ""
+# The flash's erase block size (0x40000) and number of erase blocks (256).
+CRAMFS_XIP_ERASE_BLOCK ?= ""
+CRAMFS_XIP_ERASE_BLOCKS ?= ""
+# genimage's configuration: a copy of flash-xip.cfg for another layout.
+CRAMFS_XIP_GENIMAGE_CONFIG ?= "${STAGING_DATADIR_NATIVE}/mkcramfs-xip/genimage/flash-xip.cfg"
+
+IMAGE_TYPES:append = " cramfs-xip cramfs-xip-flash"
+IMAGE_TYPEDEP:cramfs-xip-flash = "cramfs-xip"
 
 do_image_cramfs_xip[depends] += "mkcramfs-xip-native:do_populate_sysroot"
+do_image_cramfs_xip_flash[depends] += "mkcramfs-xip-native:do_populate_sysroot genimage-native:do_populate_sysroot"
 
 # The byte order comes from the target (SITEINFO_ENDIANNESS: le or be).
 # cramfsck exits non-zero on any problem in the image, which fails the task.
@@ -72,4 +95,28 @@ IMAGE_CMD:cramfs-xip () {
 		bbnote "cramfs-xip: $(tail -n 1 ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip.xip.txt)"
 		;;
 	esac
+}
+
+# genimage reads the layout's settings from the environment and the image
+# from its input path, as rootfs.xip-cramfs; flash-xip.cfg runs cramfsck on
+# it for the partition's physical address, which fails the task when the
+# kernel could not map it from there.
+IMAGE_CMD:cramfs-xip-flash () {
+	cramfs_xip_dir="${WORKDIR}/cramfs-xip-flash"
+	rm -rf "$cramfs_xip_dir"
+	mkdir -p "$cramfs_xip_dir/images" "$cramfs_xip_dir/root"
+	cp ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip "$cramfs_xip_dir/images/rootfs.xip-cramfs"
+
+	set -- CRAMFS_XIP_PAGE_SIZE=${CRAMFS_XIP_PAGE_SIZE}
+	[ -z "${CRAMFS_XIP_FLASH_BASE}" ] || set -- "$@" CRAMFS_XIP_FLASH_BASE=${CRAMFS_XIP_FLASH_BASE}
+	[ -z "${CRAMFS_XIP_ROOTFS_OFFSET}" ] || set -- "$@" CRAMFS_XIP_ROOTFS_OFFSET=${CRAMFS_XIP_ROOTFS_OFFSET}
+	[ -z "${CRAMFS_XIP_ERASE_BLOCK}" ] || set -- "$@" CRAMFS_XIP_ERASE_BLOCK=${CRAMFS_XIP_ERASE_BLOCK}
+	[ -z "${CRAMFS_XIP_ERASE_BLOCKS}" ] || set -- "$@" CRAMFS_XIP_ERASE_BLOCKS=${CRAMFS_XIP_ERASE_BLOCKS}
+	env "$@" genimage --config ${CRAMFS_XIP_GENIMAGE_CONFIG} --rootpath "$cramfs_xip_dir/root" \
+		--tmppath "$cramfs_xip_dir/tmp" --inputpath "$cramfs_xip_dir/images" \
+		--outputpath "$cramfs_xip_dir/images"
+
+	mv "$cramfs_xip_dir/images/flash-xip.img" ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip-flash
+	mv "$cramfs_xip_dir/images/flash-xip.img.xip.txt" ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip-flash.xip.txt
+	rm -rf "$cramfs_xip_dir"
 }
