@@ -363,11 +363,12 @@ int main(int argc, char **argv)
 		status = EXIT_PROBLEMS;
 	if (verbose)
 		fprintf(stdout_info, "%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
-		       "%llu raw, %llu direct), %llu bytes of data; %llu problems, %llu warnings\n",
+		       "%llu raw, %llu direct; %llu inflated), %llu bytes of data; %llu problems, %llu warnings\n",
 		       argv[optind], (unsigned long long)cr.dirs, (unsigned long long)cr.files,
 		       (unsigned long long)cr.symlinks, (unsigned long long)cr.specials, (unsigned long long)cr.blocks,
 		       (unsigned long long)cr.holes, (unsigned long long)cr.raw_blocks,
-		       (unsigned long long)cr.direct_blocks, (unsigned long long)cr.data_bytes,
+		       (unsigned long long)cr.direct_blocks, (unsigned long long)cr.inflated,
+		       (unsigned long long)cr.data_bytes,
 		       (unsigned long long)cr.problems, (unsigned long long)cr.warnings);
 
 	if (xip) {
@@ -392,6 +393,10 @@ int main(int argc, char **argv)
 		} else {
 			if (xr.errors)
 				status = EXIT_PROBLEMS;
+			if (verbose)
+				fprintf(stdout_info, "%s: extracted %llu entries into %s; %llu blocks inflated\n",
+					argv[optind], (unsigned long long)xr.entries, extract_dir,
+					(unsigned long long)xr.inflated);
 			if (xr.skipped_owner)
 				fprintf(stderr, "%s: ownership not restored for %llu entries (needs CAP_CHOWN)\n", prog,
 					(unsigned long long)xr.skipped_owner);

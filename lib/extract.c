@@ -258,7 +258,9 @@ int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct c
 		goto out;
 	}
 	img->walk_problems = 0;
+	res->inflated = img->inflated;
 	err = cramfs_image_walk(img, extract_entry, x);
+	res->inflated = img->inflated - res->inflated;
 	close_dirs(x, img, 0);
 	if (fchmod(x->fds[0], x->modes[0].mode & 07777) < 0)
 		fail(x, img, destdir, "set mode", errno);

@@ -354,6 +354,42 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 
 /* ---- decoding ---- */
 
+int img_set_blksize(struct cramfs_image *img, uint32_t bs)
+{
+	free(img->cache_data);
+	memset(img->cache, 0, sizeof(img->cache));
+	img->cache_clock = 0;
+	img->info.blksize = bs;
+	img->cache_data = malloc(IMG_CACHE_SLOTS * 2 * (size_t)bs);
+	return img->cache_data ? 0 : -ENOMEM;
+}
+
+long img_inflate(struct cramfs_image *img, uint64_t start, uint32_t len, const uint8_t **data)
+{
+	size_t cap = 2 * (size_t)img->info.blksize, slot = 0;
+	struct img_cached *c;
+
+	/* a few slots, so look at each; the one used longest ago makes room */
+	for (size_t i = 0; i < IMG_CACHE_SLOTS; i++) {
+		c = &img->cache[i];
+		if (c->len == len && c->start == start) {
+			c->used = ++img->cache_clock;
+			*data = img->cache_data + i * cap;
+			return c->got;
+		}
+		if (c->used < img->cache[slot].used)
+			slot = i;
+	}
+	c = &img->cache[slot];
+	*data = img->cache_data + slot * cap;
+	c->start = start;
+	c->len = len;
+	c->used = ++img->cache_clock;
+	c->got = cr_decompress(img->map + start, len, img->cache_data + slot * cap, cap);
+	img->inflated++;
+	return c->got;
+}
+
 int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf, block_fn fn, void *arg,
 	       uint64_t *problems)
 {
@@ -376,7 +412,7 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 		uint32_t ptr = img_get32(img, off_add(table, off_mul(i, 4)));
 		uint32_t want = i == nblocks - 1 ? size - i * bs : bs;
 		struct block_info bi = { .index = i, .ptr = ptr };
-		uint8_t *out = buf ? buf + (uint64_t)i * bs : img->scratch;
+		uint8_t *out = buf ? buf + (uint64_t)i * bs : NULL;
 		uint64_t ptr_off = off_add(table, off_mul(i, 4));
 
 		bi.direct = ext && cramfs_blkptr_is_direct(ptr);
@@ -448,10 +484,11 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				img_err(log, "%s: block %u is stored raw with %llu bytes at byte %llu; it should have %u",
 				        e->path, i, (unsigned long long)bi.len, (unsigned long long)bi.start, want);
 				++*problems;
-			} else {
+			} else if (out) {
 				memcpy(out, img->map + bi.start, want);
 			}
 		} else {
+			const uint8_t *data;
 			long got;
 			if (bi.len > 2ull * bs) {
 				img_err(log, "%s: block %u at byte %llu is %llu bytes long; the kernel refuses blocks "
@@ -464,7 +501,7 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				img->defer(img->defer_arg, e, &bi, want);
 				goto done;
 			}
-			got = cr_decompress(img->map + bi.start, bi.len, img->scratch, 2 * (size_t)bs);
+			got = img_inflate(img, bi.start, (uint32_t)bi.len, &data);
 			if (got < 0) {
 				img_err(log, "%s: block %u at byte %llu (%llu bytes) is not a valid zlib stream",
 				        e->path, i, (unsigned long long)bi.start, (unsigned long long)bi.len);
@@ -473,8 +510,8 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				img_err(log, "%s: block %u at byte %llu inflates to %ld bytes; it should be %u",
 				        e->path, i, (unsigned long long)bi.start, got, want);
 				++*problems;
-			} else if (out != img->scratch) {
-				memcpy(out, img->scratch, want);
+			} else if (out) {
+				memcpy(out, data, want);
 			}
 		}
 done:
@@ -518,10 +555,7 @@ static int detect_blksize(struct cramfs_image *img)
 	img->log.fn = NULL;   /* a wrong candidate fails noisily; stay quiet */
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
 		struct detect d = { .bs = candidates[i] };
-		img->info.blksize = candidates[i];
-		free(img->scratch);
-		img->scratch = malloc(2 * (size_t)candidates[i]);
-		if (!img->scratch)
+		if (img_set_blksize(img, candidates[i]))
 			return -ENOMEM;
 		img->walk_problems = 0;
 		cramfs_image_walk(img, detect_one, &d);
@@ -529,16 +563,13 @@ static int detect_blksize(struct cramfs_image *img)
 			img->log = saved;
 			img->walk_problems = 0;
 			img->info.blksize_detected = d.tried > 0;
-			if (!d.tried)
-				img->info.blksize = 4096;
-			return 0;
+			return d.tried ? 0 : img_set_blksize(img, 4096);
 		}
 	}
 	img->log = saved;
 	img->walk_problems = 0;
-	img->info.blksize = 4096;
 	img->info.blksize_detected = false;
-	return 0;
+	return img_set_blksize(img, 4096);
 }
 
 int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **out)
@@ -595,9 +626,7 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 	if (err)
 		goto fail;
 	if (opts->blksize) {
-		img->info.blksize = opts->blksize;
-		img->scratch = malloc(2 * (size_t)opts->blksize);
-		err = img->scratch ? 0 : -ENOMEM;
+		err = img_set_blksize(img, opts->blksize);
 	} else {
 		err = detect_blksize(img);
 	}
@@ -618,7 +647,7 @@ void cramfs_image_close(struct cramfs_image *img)
 		munmap((void *)img->map, img->map_len);
 	if (img->fd >= 0)
 		close(img->fd);
-	free(img->scratch);
+	free(img->cache_data);
 	free(img);
 }
 

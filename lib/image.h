@@ -7,6 +7,15 @@
 
 struct block_info;
 
+#define IMG_CACHE_SLOTS 8
+
+struct img_cached {
+	uint64_t start;
+	uint32_t len;                   /* 0: an empty slot (a compressed block is never empty) */
+	long got;                       /* what it inflated to; -1: not a valid zlib stream */
+	uint64_t used;                  /* when last looked up (a tick of cache_clock) */
+};
+
 struct cramfs_image {
 	int fd;
 	const uint8_t *map;
@@ -14,7 +23,17 @@ struct cramfs_image {
 	uint64_t end;                   /* readable end: the superblock's size, within the file */
 	struct cramfs_image_info info;
 	struct cramfs_log log;
-	uint8_t *scratch;               /* 2 * blksize, for decoding */
+	/*
+	 * The compressed blocks this reader inflated last, by (start, length):
+	 * blocks that many pointers share, as in images made with block
+	 * sharing, or thousands of times in a crafted one, are inflated once
+	 * while they stay here (the least recently used makes room).
+	 * cache_data holds IMG_CACHE_SLOTS outputs of up to 2 * blksize bytes.
+	 */
+	struct img_cached cache[IMG_CACHE_SLOTS];
+	uint8_t *cache_data;
+	uint64_t cache_clock;
+	uint64_t inflated;              /* blocks inflated here (the checker's pool counts its own) */
 	bool strict;                    /* walking for cramfs_check: report every oddity */
 	uint64_t walk_problems;
 	uint64_t decode_warnings;
@@ -102,6 +121,16 @@ struct block_info {
 };
 
 typedef void (*block_fn)(void *arg, const struct cramfs_entry *e, const struct block_info *bi);
+
+/* Use block size bs from now on (the cache of inflated blocks starts empty).  0 or -ENOMEM. */
+int img_set_blksize(struct cramfs_image *img, uint32_t bs);
+
+/*
+ * Inflate the zlib stream of len bytes at start (inside the image), or find
+ * it in the cache: returns its inflated length (at most 2 * blksize, the
+ * bytes in *data until the next call) or -1 if it is not a valid stream.
+ */
+long img_inflate(struct cramfs_image *img, uint64_t start, uint32_t len, const uint8_t **data);
 
 /*
  * Decode e's data into buf (e->inode.size bytes); every problem is logged

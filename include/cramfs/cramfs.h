@@ -189,6 +189,9 @@ struct cramfs_check_result {
 	uint64_t blocks, holes, raw_blocks, direct_blocks;
 	uint64_t data_bytes;            /* file bytes decoded */
 	uint64_t unreferenced_bytes;    /* bytes no superblock, entry, pointer or block covers */
+	uint64_t inflated;              /* compressed blocks inflated: each distinct one once */
+	uint64_t overlapping_blocks;    /* compressed blocks not inflated: they overlap another
+					   (a problem the overlap check reports) */
 };
 
 /* Returns 0 if the check ran (see result->problems), negative errno if it could not. */
@@ -251,6 +254,8 @@ struct cramfs_extract_result {
 	uint64_t skipped_owner;         /* ownership not restored */
 	uint64_t skipped_devices;       /* device nodes not created */
 	uint64_t errors;
+	uint64_t inflated;              /* compressed blocks inflated (a block met again
+					   soon after is copied from a cache, not inflated) */
 };
 
 /* Extract the whole tree below destdir, which must not exist or be an empty directory. */
