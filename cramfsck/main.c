@@ -282,6 +282,8 @@ int main(int argc, char **argv)
 	int verbose = 0, c, err, status = EXIT_CLEAN;
 	char *end;
 
+	/* messages are written a character at a time (put_text): one write per line, not per byte */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	stdout_info = stdout;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":b:x:j:vayhV", longopts, NULL)) != -1) {

@@ -22,7 +22,8 @@
 # to one 63 KiB zlib block (274 KB, a valid image of 3.3 GB of data: 51,200 inflations before),
 # and the same with the stored length of each pointer's block 4 bytes longer than the last (each
 # a different block, all overlapping: 25,600 inflations before).  cramfsck -v says how many
-# blocks it inflated: a deterministic count, not a time.
+# blocks it inflated: a deterministic count, not a time.  The second one's 16,000 messages must
+# cost a write call each, not one per character.
 # Needs: python3, timeout, find (GNU).
 
 if [ -z "${SRCDIR:-}" ]; then
@@ -453,5 +454,19 @@ expect_exit 4 timeout 60 "$CRAMFSCK" -v -b 65536 "$TMP/growing.img"
 expect_stderr_contains "/f00000: bytes "
 expect_stderr_contains "overlap /f00000 (bytes "
 expect_stdout_contains "51200 blocks (0 holes, 25600 raw, 25600 direct; 1 inflated)"
+# its thousands of messages cost one write each, not one per character: the write calls of the
+# child, which /proc/self/io of the parent counts once the child is reaped
+expect "a write per message line" python3 -c '
+import subprocess, sys
+def writes():
+    with open("/proc/self/io") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("syscw:"))
+before = writes()
+with open(sys.argv[2], "wb") as err:
+    subprocess.run([sys.argv[1], "-b", "65536", sys.argv[3]], stdout=subprocess.DEVNULL, stderr=err)
+calls = writes() - before
+lines = sum(1 for _ in open(sys.argv[2], "rb"))
+print("%d lines on standard error in %d write calls" % (lines, calls))
+sys.exit(not (lines > 1000 and calls <= lines + 100))' "$CRAMFSCK" "$TMP/growing.err" "$TMP/growing.img"
 
 finish
