@@ -351,7 +351,8 @@ int main(int argc, char **argv)
 		       "block size %u (%s)\n",
 		       argv[optind], info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little",
 		       (unsigned long long)info->sb_offset, info->super.size, info->super.flags, info->super.files,
-		       info->blksize, oo.blksize ? "given" : info->blksize_detected ? "detected" : "assumed");
+		       info->blksize, oo.blksize ? "given" : info->blksize_detected ? "detected" :
+		       info->blksize_ambiguous ? "ambiguous" : "assumed");
 
 	co.log = oo.log;
 	co.verbose_listing = verbose > 0;

@@ -530,46 +530,210 @@ int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, ui
 
 /* ---- block size detection ---- */
 
+/*
+ * What decoding the files of more than 4096 bytes says of one candidate
+ * block size.  Such a file has a different number of block pointers, or a
+ * first block of a different length, at each size: a compressed block, or
+ * one behind a classic pointer, decodes at one size only, so it tells the
+ * sizes apart.  A direct uncompressed block reads at any size (the kernel
+ * takes a page from where it points), so it tells nothing; but the pointer
+ * tables still do: the tables of a valid image never overlap, and at a size
+ * smaller than the image's a file's table runs into the next file's (an
+ * image whose files are all stored for execute in place, with their tables
+ * side by side, decoded at 4096 when made for 65536).
+ */
 struct detect {
-	uint32_t bs;
-	unsigned tried, failed;
+	struct img_claims tables;       /* units of the tables of the files decoded */
+	struct img_claims starts;       /* their first units: files that share data share these */
+	unsigned telling;               /* files that decode, with a block that tells the sizes apart */
+	unsigned silent;                /* files that decode, whose blocks read at any size */
+	unsigned bad;                   /* files that do not decode, or whose table overlaps another's */
+	bool block_tells;
 };
+
+#define DETECT_FILES 4                  /* telling or bad files enough to stop */
+
+static void detect_block(void *arg, const struct cramfs_entry *e, const struct block_info *bi)
+{
+	struct detect *d = arg;
+
+	(void)e;
+	if (!bi->hole && !(bi->direct && bi->raw))
+		d->block_tells = true;
+}
 
 static int detect_one(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
 {
 	struct detect *d = arg;
-	uint64_t problems = 0;
+	uint32_t bs = img->info.blksize;
+	uint64_t problems = 0, n = ((uint64_t)e->inode.size + bs - 1) / bs, t = e->inode.offset / 4;
 
 	if (!S_ISREG(e->inode.mode) || e->inode.size <= 4096)
 		return 0;
-	if (img_decode(img, e, NULL, NULL, NULL, &problems))
-		d->failed++;
-	return ++d->tried >= 4 || d->failed ? -1 : 0;
+	if (!t || !img_has(img, e->inode.offset, n * 4)) {
+		d->bad++;
+	} else if (img_claims_any(&d->starts, t, t + 1)) {
+		return 0;               /* the data of a file decoded already */
+	} else if (img_claims_any(&d->tables, t, t + n)) {
+		d->bad++;
+	} else {
+		img_claims_take(&d->tables, t, t + n);
+		img_claims_take(&d->starts, t, t + 1);
+		d->block_tells = false;
+		if (img_decode(img, e, NULL, detect_block, d, &problems))
+			d->bad++;
+		else if (d->block_tells)
+			d->telling++;
+		else
+			d->silent++;
+	}
+	return d->telling + d->bad >= DETECT_FILES ? -1 : 0;
+}
+
+static const uint32_t candidates[] = { 4096, 16384, 65536 };
+
+/* "4096, 16384 and 65536" for the candidates in mask (bit i: candidates[i]) */
+static const char *size_list(unsigned mask, char *buf, size_t len)
+{
+	unsigned n = (unsigned)__builtin_popcount(mask), k = 0;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		if (!(mask & 1u << i))
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%u", k == 0 ? "" : k == n - 1 ? " and " : ", ",
+					 candidates[i]);
+		k++;
+	}
+	return buf;
+}
+
+/*
+ * Several sizes decode the files alike: check the whole image quietly at
+ * each and keep one that checks clean.  When more than one does, the one
+ * that leaves the fewest bytes unreferenced wins (at a size larger than the
+ * image's, files have fewer pointers, and the rest of their tables is left
+ * unread).  Returns the index chosen; *ambiguous when nothing told them apart.
+ */
+static size_t detect_by_check(struct cramfs_image *img, unsigned mask, bool *ambiguous)
+{
+	struct cramfs_check_options co = { .log = { .fn = NULL } };
+	uint64_t problems[ARRAY_SIZE(candidates)], unref[ARRAY_SIZE(candidates)];
+	unsigned clean = 0, tied = 0;
+	size_t best = ARRAY_SIZE(candidates);
+	char list[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		struct cramfs_check_result r;
+		if (!(mask & 1u << i))
+			continue;
+		if (img_set_blksize(img, candidates[i]) || cramfs_check(img, &co, &r) < 0) {
+			mask &= ~(1u << i);
+			continue;
+		}
+		problems[i] = r.problems;
+		unref[i] = r.unreferenced_bytes;
+		if (!r.problems)
+			clean |= 1u << i;
+	}
+	*ambiguous = false;
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		bool better;
+		if (!(mask & 1u << i))
+			continue;
+		if (best == ARRAY_SIZE(candidates)) {
+			best = i;
+			tied = 1u << i;
+			continue;
+		}
+		/* clean first, then the fewest problems, then the fewest unreferenced bytes */
+		if (problems[i] != problems[best])
+			better = problems[i] < problems[best];
+		else if (unref[i] != unref[best])
+			better = unref[i] < unref[best];
+		else {
+			tied |= 1u << i;
+			continue;
+		}
+		if (better) {
+			best = i;
+			tied = 1u << i;
+		}
+	}
+	if (best == ARRAY_SIZE(candidates))
+		return 0;
+	if (!clean) {
+		*ambiguous = true;
+		img_warn(&img->log, "block size: the image does not check clean with %s bytes; checking with %u, "
+			 "which finds the fewest problems (give -b with the target kernel's page size)",
+			 size_list(mask, list, sizeof(list)), candidates[best]);
+	} else if (tied != 1u << best) {
+		*ambiguous = true;
+		img_warn(&img->log, "block size: the image checks clean with %s bytes and nothing in it tells them "
+			 "apart; checking with %u (give -b with the target kernel's page size)",
+			 size_list(tied, list, sizeof(list)), candidates[best]);
+	}
+	return best;
 }
 
 static int detect_blksize(struct cramfs_image *img)
 {
-	static const uint32_t candidates[] = { 4096, 16384, 65536 };
+	struct detect d[ARRAY_SIZE(candidates)];
 	struct cramfs_log saved = img->log;
+	unsigned consistent = 0, telling = 0, seen = 0, most = 0;
+	size_t pick = 0;
+	bool ambiguous = false;
 
+	memset(d, 0, sizeof(d));
 	img->log.fn = NULL;   /* a wrong candidate fails noisily; stay quiet */
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
-		struct detect d = { .bs = candidates[i] };
-		if (img_set_blksize(img, candidates[i]))
-			return -ENOMEM;
-		img->walk_problems = 0;
-		cramfs_image_walk(img, detect_one, &d);
-		if (!d.failed) {
-			img->log = saved;
-			img->walk_problems = 0;
-			img->info.blksize_detected = d.tried > 0;
-			return d.tried ? 0 : img_set_blksize(img, 4096);
+		int err = img_set_blksize(img, candidates[i]);
+		if (!err && img_claims_init(&d[i].tables, img->end / 4 + 1) < 0)
+			err = -ENOMEM;
+		if (!err && img_claims_init(&d[i].starts, img->end / 4 + 1) < 0) {
+			img_claims_free(&d[i].tables);
+			err = -ENOMEM;
 		}
+		if (err) {
+			img->log = saved;
+			return err;
+		}
+		img->walk_problems = 0;
+		cramfs_image_walk(img, detect_one, &d[i]);
+		img_claims_free(&d[i].tables);
+		img_claims_free(&d[i].starts);
+		seen += d[i].telling + d[i].silent + d[i].bad;
+		if (!d[i].bad)
+			consistent |= 1u << i;
+		if (!d[i].bad && d[i].telling)
+			telling |= 1u << i;
+		if (d[i].telling > d[most].telling)
+			most = (unsigned)i;
 	}
 	img->log = saved;
 	img->walk_problems = 0;
-	img->info.blksize_detected = false;
-	return img_set_blksize(img, 4096);
+	img->info.blksize_detected = true;
+	if (!seen) {
+		/* no file of more than 4096 bytes: every size reads the image alike */
+		img->info.blksize_detected = false;
+	} else if (telling && !(telling & (telling - 1))) {
+		pick = (size_t)__builtin_ctz(telling);
+	} else if (consistent && !(consistent & (consistent - 1))) {
+		pick = (size_t)__builtin_ctz(consistent);
+	} else if (consistent) {
+		pick = detect_by_check(img, telling ? telling : consistent, &ambiguous);
+	} else if (d[most].telling) {
+		pick = most;    /* damaged files, at the size most others decode with */
+	} else {
+		img->info.blksize_detected = false;     /* nothing decodes: the check says what */
+	}
+	img->info.blksize_ambiguous = ambiguous;
+	if (ambiguous)
+		img->info.blksize_detected = false;
+	img->walk_problems = 0;
+	img->decode_warnings = 0;
+	return img_set_blksize(img, candidates[pick]);
 }
 
 int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **out)

@@ -144,6 +144,7 @@ struct cramfs_image_info {
 	enum cramfs_endian endian;
 	uint32_t blksize;
 	bool blksize_detected;
+	bool blksize_ambiguous;         /* not detected: several sizes fit (a warning says which) */
 	uint64_t file_size;             /* bytes in the image file */
 	struct cramfs_super super;
 };
