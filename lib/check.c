@@ -67,6 +67,7 @@ struct inflate_job {
 #endif
 
 struct inflater {
+	const struct cramfs_image *img;
 	const uint8_t *map;
 	size_t outcap;
 	/* every distinct block met, and where each is in blocks by (start, len) */
@@ -88,6 +89,9 @@ struct inflater {
 	uint32_t *todo;
 	size_t ntodo;
 	atomic_size_t next;
+	/* a thread's read of the mapping faulted (the file shrank): the batch is abandoned */
+	atomic_bool faulted;
+	_Atomic uint64_t fault_off;
 	uint8_t *scratch[CR_MAX_THREADS + 1];  /* the caller's, then one per pool thread */
 	unsigned want;                      /* threads asked for, the caller included */
 	bool grown, pool_on;
@@ -249,6 +253,7 @@ static bool seen_data(struct checker *c, uint64_t off, uint32_t size, bool *size
 
 static int inflater_start(struct inflater *inf, const struct cramfs_image *img, unsigned threads)
 {
+	inf->img = img;
 	inf->map = img->map;
 	inf->outcap = 2 * (size_t)img->info.blksize;
 	inf->want = cr_thread_count(threads);
@@ -361,9 +366,19 @@ static void inflater_stop(struct inflater *inf)
 
 static void inflate_some(struct inflater *inf, uint8_t *out)
 {
+	struct img_guard g;
+
+	/* each thread guards its own reads of the mapping */
+	img_guard_push(&g, inf->img);
+	if (sigsetjmp(g.jump, 0)) {
+		img_guard_pop(&g);
+		atomic_store(&inf->fault_off, g.fault);
+		atomic_store(&inf->faulted, true);
+		return;
+	}
 	for (;;) {
 		size_t i = atomic_fetch_add(&inf->next, INFLATE_CLAIM), stop = i + INFLATE_CLAIM;
-		if (i >= inf->ntodo)
+		if (i >= inf->ntodo || atomic_load(&inf->faulted))
 			break;
 		if (stop > inf->ntodo)
 			stop = inf->ntodo;
@@ -372,6 +387,7 @@ static void inflate_some(struct inflater *inf, uint8_t *out)
 			b->got = (int32_t)cr_decompress(inf->map + b->start, b->len, out, inf->outcap);
 		}
 	}
+	img_guard_pop(&g);
 }
 
 static void pool_inflate(void *ctx, unsigned worker)
@@ -399,6 +415,11 @@ static void inflate_batch(struct checker *c)
 		if (inf->pool_on)
 			cr_pool_wait(&inf->pool);
 		c->res->inflated += inf->ntodo;
+		if (atomic_load(&inf->faulted)) {
+			c->err = img_changed(c->img, atomic_load(&inf->fault_off));
+			inf->njobs = inf->ntodo = 0;
+			return;
+		}
 	}
 	for (size_t i = 0; i < inf->njobs; i++) {
 		const struct inflate_job *j = &inf->jobs[i];
@@ -630,17 +651,25 @@ static void check_overlaps(struct checker *c)
 
 static void check_crc(struct checker *c)
 {
-	const struct cramfs_image *img = c->img;
+	struct cramfs_image *img = c->img;
 	uint64_t sb = img->info.sb_offset, crc_off = sb + CRAMFS_SB_CRC;
 	static const uint8_t zero[4];
+	struct img_guard g;
 	uint32_t crc;
 
 	if (!(img->info.super.flags & CRAMFS_FLAG_FSID_VERSION_2) || img->end < crc_off + 4)
 		return;
+	img_guard_push(&g, img);
+	if (sigsetjmp(g.jump, 0)) {
+		img_guard_pop(&g);
+		c->err = img_changed(img, g.fault);
+		return;
+	}
 	/* the CRC is over the image from the superblock on, with the CRC field as zeros */
 	crc = cr_crc32(0, img->map + sb, crc_off - sb);
 	crc = cr_crc32(crc, zero, 4);
 	crc = cr_crc32(crc, img->map + crc_off + 4, img->end - crc_off - 4);
+	img_guard_pop(&g);
 	if (crc != img->info.super.crc)
 		problem(c, "superblock (byte %llu): CRC is 0x%08x but the image's CRC is 0x%08x",
 			(unsigned long long)crc_off, img->info.super.crc, crc);
@@ -658,6 +687,8 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	if (img->changed)
+		return img_changed(img, UINT64_MAX);
 	if (img_claims_init(&c.tables, (img->end < reach ? img->end : reach) / 4 + 1) < 0)
 		return -ENOMEM;
 	err = inflater_start(&inf, img, opts->threads);
@@ -678,7 +709,7 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 	img->decode_warnings = 0;
 	img->defer = defer_block;
 	img->defer_arg = &c;
-	err = cramfs_image_walk(img, check_entry, &c);
+	err = c.err ? c.err : cramfs_image_walk(img, check_entry, &c);
 	if (!err && !c.err)
 		inflate_batch(&c);
 	img->defer = NULL;
@@ -703,6 +734,9 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 				 (unsigned long long)res->holes);
 		}
 	}
+	/* what was checked is the file as opened, or the result means nothing */
+	if (!err)
+		err = img_unchanged(img);
 	res->problems += img->walk_problems;
 	res->warnings += img->decode_warnings;
 	free(c.owners);

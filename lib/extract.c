@@ -139,7 +139,10 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 	case S_IFREG:
 		if (!reserve(x, img, e))
 			return 0;
-		if (cramfs_image_read(img, e, x->buf) < 0) {
+		err = cramfs_image_read(img, e, x->buf);
+		if (err == -ESTALE)
+			return err;     /* the image changed: nothing more can be read */
+		if (err < 0) {
 			x->res->errors++;
 			return 0;
 		}
@@ -161,7 +164,10 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 	case S_IFLNK:
 		if (!reserve(x, img, e))
 			return 0;
-		if (cramfs_image_read(img, e, x->buf) < 0) {
+		err = cramfs_image_read(img, e, x->buf);
+		if (err == -ESTALE)
+			return err;
+		if (err < 0) {
 			x->res->errors++;
 			return 0;
 		}
@@ -266,6 +272,8 @@ int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct c
 		fail(x, img, destdir, "set mode", errno);
 	close(x->fds[0]);
 	res->errors += img->walk_problems;
+	if (!err)
+		err = img_unchanged(img);
 out:
 	img->log = saved;
 	free(x->buf);

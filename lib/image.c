@@ -312,6 +312,8 @@ static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pat
 		e.name = w->path + plen;
 
 		ret = w->fn(img, &e, w->arg);
+		if (img->changed)
+			return -ESTALE;
 		if (ret == 0 && S_ISDIR(e.inode.mode) && e.inode.size) {
 			ret = walk_dir(w, &e, plen + len);
 			w->path[plen + len] = '\0';
@@ -330,10 +332,15 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 	/* entries start below 256 MiB and are less than 16 MiB long */
 	uint64_t reach = (uint64_t)CRAMFS_OFFSET_LIMIT + CRAMFS_SIZE_MAX;
 	uint64_t limit = img->end < reach ? img->end : reach;
+	struct img_guard g;
 	int ret;
 
 	if (!w)
 		return -ENOMEM;
+	if (img->changed) {
+		free(w);
+		return img_changed(img, UINT64_MAX);
+	}
 	w->img = img;
 	w->fn = fn;
 	w->arg = arg;
@@ -344,11 +351,19 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 	root.inode = img->info.super.root;
 	root.inode_offset = img->info.sb_offset + CRAMFS_SB_ROOT;
 	strcpy(w->path, "/");
-	ret = fn(img, &root, arg);
-	if (ret == 0 && root.inode.size)
-		ret = walk_dir(w, &root, 1);
+	img_guard_push(&g, img);
+	if (sigsetjmp(g.jump, 0)) {
+		ret = img_changed(img, g.fault);
+	} else {
+		ret = fn(img, &root, arg);
+		if (ret == 0 && root.inode.size && !img->changed)
+			ret = walk_dir(w, &root, 1);
+	}
+	img_guard_pop(&g);
 	img_claims_free(&w->walked);
 	free(w);
+	if (img->changed)
+		return img_changed(img, UINT64_MAX);
 	return ret < 0 ? ret : 0;
 }
 
@@ -524,8 +539,18 @@ done:
 int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf)
 {
 	uint64_t problems = 0;
+	struct img_guard g;
+	int err;
 
-	return img_decode(img, e, buf, NULL, NULL, &problems);
+	if (img->changed)
+		return img_changed(img, UINT64_MAX);
+	img_guard_push(&g, img);
+	if (sigsetjmp(g.jump, 0))
+		err = img_changed(img, g.fault);
+	else
+		err = img_decode(img, e, buf, NULL, NULL, &problems);
+	img_guard_pop(&g);
+	return err;
 }
 
 /* ---- block size detection ---- */
@@ -629,6 +654,8 @@ static size_t detect_by_check(struct cramfs_image *img, unsigned mask, bool *amb
 		if (!(mask & 1u << i))
 			continue;
 		if (img_set_blksize(img, candidates[i]) || cramfs_check(img, &co, &r) < 0) {
+			if (img->changed)
+				return 0;       /* the caller sees it */
 			mask &= ~(1u << i);
 			continue;
 		}
@@ -703,6 +730,10 @@ static int detect_blksize(struct cramfs_image *img)
 		cramfs_image_walk(img, detect_one, &d[i]);
 		img_claims_free(&d[i].tables);
 		img_claims_free(&d[i].starts);
+		if (img->changed) {
+			img->log = saved;
+			return -ESTALE;
+		}
 		seen += d[i].telling + d[i].silent + d[i].bad;
 		if (!d[i].bad)
 			consistent |= 1u << i;
@@ -723,6 +754,8 @@ static int detect_blksize(struct cramfs_image *img)
 		pick = (size_t)__builtin_ctz(consistent);
 	} else if (consistent) {
 		pick = detect_by_check(img, telling ? telling : consistent, &ambiguous);
+		if (img->changed)
+			return -ESTALE;
 	} else if (d[most].telling) {
 		pick = most;    /* damaged files, at the size most others decode with */
 	} else {
@@ -736,9 +769,25 @@ static int detect_blksize(struct cramfs_image *img)
 	return img_set_blksize(img, candidates[pick]);
 }
 
+/* The superblock, then the block size: everything cramfs_image_open reads from the mapping. */
+static int read_mapped(struct cramfs_image *img, const char *path, const struct cramfs_open_options *opts)
+{
+	int err;
+
+	if (!find_super(img)) {
+		img_err(&img->log, "%s: no cramfs magic at byte 0 or 512: not a cramfs image", path);
+		return -EBADMSG;
+	}
+	err = check_super(img);
+	if (err)
+		return err;
+	return opts->blksize ? img_set_blksize(img, opts->blksize) : detect_blksize(img);
+}
+
 int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **out)
 {
 	struct cramfs_image *img = calloc(1, sizeof(*img));
+	struct img_guard g;
 	struct stat st;
 	int err;
 
@@ -747,6 +796,11 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		return -ENOMEM;
 	img->fd = -1;
 	img->log = opts->log;
+	img->fault_off = UINT64_MAX;
+	img->path = strdup(path);
+	err = img->path ? img_guard_init() : -ENOMEM;
+	if (err)
+		goto fail;
 	img->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (img->fd < 0) {
 		err = -errno;
@@ -763,6 +817,7 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		goto fail;
 	}
 	img->map_len = (uint64_t)st.st_size;
+	img->mtime = st.st_mtim;
 	if (S_ISBLK(st.st_mode)) {
 		off_t end = lseek(img->fd, 0, SEEK_END);
 		img->map_len = end > 0 ? (uint64_t)end : 0;
@@ -781,19 +836,15 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		goto fail;
 	}
 	img->info.file_size = img->map_len;
-	if (!find_super(img)) {
-		img_err(&img->log, "%s: no cramfs magic at byte 0 or 512: not a cramfs image", path);
-		err = -EBADMSG;
-		goto fail;
-	}
-	err = check_super(img);
-	if (err)
-		goto fail;
-	if (opts->blksize) {
-		err = img_set_blksize(img, opts->blksize);
-	} else {
-		err = detect_blksize(img);
-	}
+	img_guard_push(&g, img);
+	if (sigsetjmp(g.jump, 0))
+		err = img_changed(img, g.fault);
+	else
+		err = read_mapped(img, path, opts);
+	img_guard_pop(&g);
+	/* a change seen while detecting the block size, quietly, is told now */
+	if (img->changed)
+		err = img_changed(img, UINT64_MAX);
 	if (err)
 		goto fail;
 	*out = img;
@@ -812,6 +863,7 @@ void cramfs_image_close(struct cramfs_image *img)
 	if (img->fd >= 0)
 		close(img->fd);
 	free(img->cache_data);
+	free(img->path);
 	free(img);
 }
 

@@ -3,6 +3,9 @@
 #ifndef CRAMFS_IMAGE_H
 #define CRAMFS_IMAGE_H
 
+#include <setjmp.h>
+#include <time.h>
+
 #include "internal.h"
 
 struct block_info;
@@ -18,8 +21,13 @@ struct img_cached {
 
 struct cramfs_image {
 	int fd;
+	char *path;                     /* for messages */
 	const uint8_t *map;
 	uint64_t map_len;
+	struct timespec mtime;          /* the file's when opened */
+	bool changed;                   /* the file changed while being read: every call fails */
+	bool changed_logged;
+	uint64_t fault_off;             /* the first offset that faulted; UINT64_MAX: none */
 	uint64_t end;                   /* readable end: the superblock's size, within the file */
 	struct cramfs_image_info info;
 	struct cramfs_log log;
@@ -45,6 +53,42 @@ struct cramfs_image {
 	void (*defer)(void *arg, const struct cramfs_entry *e, const struct block_info *bi, uint32_t want);
 	void *defer_arg;
 };
+
+/*
+ * The file changed while being read (guard.c): it was truncated under the
+ * mapping, so reading a page past its new end faults, or it was rewritten.
+ * Code that reads the mapping runs inside a guard; a SIGBUS inside the
+ * guarded mapping jumps back to where the guard was set:
+ *
+ *	struct img_guard g;
+ *
+ *	img_guard_push(&g, img);
+ *	if (sigsetjmp(g.jump, 0)) {
+ *		img_guard_pop(&g);
+ *		(free what was allocated before the guard)
+ *		return img_changed(img, g.fault);
+ *	}
+ *	(read the mapping)
+ *	img_guard_pop(&g);
+ *
+ * Locals changed after sigsetjmp are not to be trusted after the jump: keep
+ * what the way out needs on the heap, or set it before.  Guards nest; each
+ * thread has its own (the inflating pool's threads set theirs).
+ */
+struct img_guard {
+	sigjmp_buf jump;
+	const uint8_t *lo, *hi;         /* the mapping guarded */
+	volatile uint64_t fault;        /* the offset in it that faulted */
+	struct img_guard *outer;
+};
+
+int img_guard_init(void);       /* installs the SIGBUS handler, once per process: 0 or -errno */
+void img_guard_push(struct img_guard *g, const struct cramfs_image *img);
+void img_guard_pop(struct img_guard *g);
+/* Marks img changed, logs "image changed while being read" once (naming off if known), returns -ESTALE. */
+int img_changed(struct cramfs_image *img, uint64_t off);
+/* 0 if the file has the size and modification time it had when opened; else img_changed. */
+int img_unchanged(struct cramfs_image *img);
 
 static inline enum cramfs_endian img_endian(const struct cramfs_image *img) { return img->info.endian; }
 

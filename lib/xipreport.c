@@ -182,5 +182,5 @@ int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, str
 	memset(totals, 0, sizeof(*totals));
 	err = cramfs_image_walk(img, report_file, &r);
 	free(r.runs);
-	return err;
+	return err ? err : img_unchanged(img);
 }

@@ -135,7 +135,18 @@ struct cramfs_open_options {
 	struct cramfs_log log;
 };
 
-/* Fills *img, or returns -EINVAL with the reason logged as an error. */
+/*
+ * Fills *img, or returns -EINVAL with the reason logged as an error.
+ *
+ * The image is mapped.  If the file is truncated while it is read, reading
+ * past its new end raises SIGBUS: the reader catches that (cramfs_image_open
+ * installs a SIGBUS handler, once per process; a SIGBUS that is not from an
+ * image's mapping goes to the handler installed before, or kills the process
+ * as it would have), logs "image changed while being read" and returns
+ * -ESTALE, from this call and every later one on img.  A check, XIP report
+ * or extraction after which the file's size or modification time is not
+ * what it was when opened returns -ESTALE too.
+ */
 int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **img);
 void cramfs_image_close(struct cramfs_image *img);
 
