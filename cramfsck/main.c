@@ -378,6 +378,8 @@ int main(int argc, char **argv)
 	int verbose = 0, c, err, status = EXIT_CLEAN;
 	uint64_t n;
 
+	/* messages are written a character at a time (put_text): one write per line, not per byte */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	stdout_info = stdout;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
@@ -443,13 +445,16 @@ int main(int argc, char **argv)
 		       "block size %u (%s)",
 		       argv[optind], info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little",
 		       (unsigned long long)info->sb_offset, info->super.size, info->super.flags, info->super.files,
-		       info->blksize, oo.blksize ? "given" : info->blksize_detected ? "detected" : "assumed");
+		       info->blksize, oo.blksize ? "given" : info->blksize_detected ? "detected" :
+		       info->blksize_ambiguous ? "ambiguous" : "assumed");
 
 	co.log = oo.log;
 	co.verbose_listing = verbose > 0;
 	err = cramfs_check(img, &co, &cr);
 	if (err) {
-		say(stderr, "%s: %s: check failed: %s", prog, argv[optind], strerror(-err));
+		/* -ESTALE: "image changed while being read", said already */
+		if (err != -ESTALE)
+			say(stderr, "%s: %s: check failed: %s", prog, argv[optind], strerror(-err));
 		cramfs_image_close(img);
 		return EXIT_ERROR;
 	}
@@ -457,22 +462,24 @@ int main(int argc, char **argv)
 		status = EXIT_PROBLEMS;
 	if (verbose)
 		say(stdout_info, "%s: %llu directories, %llu files, %llu symlinks, %llu other; %llu blocks (%llu holes, "
-		       "%llu raw, %llu direct), %llu bytes of data; %llu problems, %llu warnings",
+		       "%llu raw, %llu direct; %llu inflated), %llu bytes of data; %llu problems, %llu warnings",
 		       argv[optind], (unsigned long long)cr.dirs, (unsigned long long)cr.files,
 		       (unsigned long long)cr.symlinks, (unsigned long long)cr.specials, (unsigned long long)cr.blocks,
 		       (unsigned long long)cr.holes, (unsigned long long)cr.raw_blocks,
-		       (unsigned long long)cr.direct_blocks, (unsigned long long)cr.data_bytes,
+		       (unsigned long long)cr.direct_blocks, (unsigned long long)cr.inflated,
+		       (unsigned long long)cr.data_bytes,
 		       (unsigned long long)cr.problems, (unsigned long long)cr.warnings);
 
 	if (xip) {
 		err = xip_report(img, json, verbose > 0, &cr, have_phys ? &phys : NULL, &misaligned);
 		if (err) {
-			say(stderr, "%s: %s: %s", prog, argv[optind], strerror(-err));
+			if (err != -ESTALE)
+				say(stderr, "%s: %s: %s", prog, argv[optind], strerror(-err));
 			status = EXIT_ERROR;
 		} else if (misaligned) {
-			fprintf(stderr, "%s: %s: physical address 0x%llx is not a multiple of the %u-byte page size: "
-				"the kernel maps nothing stored in place directly from there\n",
-				prog, argv[optind], (unsigned long long)phys, info->blksize);
+			say(stderr, "%s: %s: physical address 0x%llx is not a multiple of the %u-byte page size: "
+			    "the kernel maps nothing stored in place directly from there",
+			    prog, argv[optind], (unsigned long long)phys, info->blksize);
 			if (status == EXIT_CLEAN)
 				status = EXIT_PROBLEMS;
 		}
@@ -492,6 +499,10 @@ int main(int argc, char **argv)
 		} else {
 			if (xr.errors)
 				status = EXIT_PROBLEMS;
+			if (verbose)
+				say(stdout_info, "%s: extracted %llu entries into %s; %llu blocks inflated",
+				    argv[optind], (unsigned long long)xr.entries, extract_dir,
+				    (unsigned long long)xr.inflated);
 			if (xr.skipped_owner)
 				fprintf(stderr, "%s: ownership not restored for %llu entries (needs CAP_CHOWN)\n", prog,
 					(unsigned long long)xr.skipped_owner);

@@ -229,7 +229,10 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 	case S_IFREG:
 		if (!reserve(x, img, e))
 			return 0;
-		if (cramfs_image_read(img, e, x->buf) < 0) {
+		err = cramfs_image_read(img, e, x->buf);
+		if (err == -ESTALE)
+			return err;     /* the image changed: nothing more can be read */
+		if (err < 0) {
 			x->res->errors++;
 			return 0;
 		}
@@ -251,7 +254,10 @@ static int extract_entry(struct cramfs_image *img, const struct cramfs_entry *e,
 	case S_IFLNK:
 		if (!reserve(x, img, e))
 			return 0;
-		if (cramfs_image_read(img, e, x->buf) < 0) {
+		err = cramfs_image_read(img, e, x->buf);
+		if (err == -ESTALE)
+			return err;
+		if (err < 0) {
 			x->res->errors++;
 			return 0;
 		}
@@ -348,7 +354,9 @@ int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct c
 		goto out;
 	}
 	img->walk_problems = 0;
+	res->inflated = img->inflated;
 	err = cramfs_image_walk(img, extract_entry, x);
+	res->inflated = img->inflated - res->inflated;
 	close_dirs(x, img, 0);
 	if (fchmod(x->dirs[0].fd, x->dirs[0].ino.mode & 07777) < 0)
 		fail(x, img, destdir, "set mode", errno);
@@ -359,6 +367,8 @@ int cramfs_extract(struct cramfs_image *img, const char *destdir, const struct c
 			(unsigned long long)res->not_extracted);
 		res->errors++;
 	}
+	if (!err)
+		err = img_unchanged(img);
 out:
 	img->log = saved;
 	free(x->buf);

@@ -329,6 +329,8 @@ static int walk_dir(struct walker *w, const struct cramfs_entry *dir, size_t pat
 		e.name = w->path + plen;
 
 		ret = w->fn(img, &e, w->arg);
+		if (img->changed)
+			return -ESTALE;
 		if (ret == 0 && S_ISDIR(e.inode.mode) && e.inode.size) {
 			ret = walk_dir(w, &e, plen + len);
 			w->path[plen + len] = '\0';
@@ -347,10 +349,15 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 	/* entries start below 256 MiB and are less than 16 MiB long */
 	uint64_t reach = (uint64_t)CRAMFS_OFFSET_LIMIT + CRAMFS_SIZE_MAX;
 	uint64_t limit = img->end < reach ? img->end : reach;
+	struct img_guard g;
 	int ret;
 
 	if (!w)
 		return -ENOMEM;
+	if (img->changed) {
+		free(w);
+		return img_changed(img, UINT64_MAX);
+	}
 	w->img = img;
 	w->fn = fn;
 	w->arg = arg;
@@ -361,15 +368,59 @@ int cramfs_image_walk(struct cramfs_image *img, cramfs_walk_fn fn, void *arg)
 	root.inode = img->info.super.root;
 	root.inode_offset = img->info.sb_offset + CRAMFS_SB_ROOT;
 	strcpy(w->path, "/");
-	ret = fn(img, &root, arg);
-	if (ret == 0 && root.inode.size)
-		ret = walk_dir(w, &root, 1);
+	img_guard_push(&g, img);
+	if (sigsetjmp(g.jump, 0)) {
+		ret = img_changed(img, g.fault);
+	} else {
+		ret = fn(img, &root, arg);
+		if (ret == 0 && root.inode.size && !img->changed)
+			ret = walk_dir(w, &root, 1);
+	}
+	img_guard_pop(&g);
 	img_claims_free(&w->walked);
 	free(w);
+	if (img->changed)
+		return img_changed(img, UINT64_MAX);
 	return ret < 0 ? ret : 0;
 }
 
 /* ---- decoding ---- */
+
+int img_set_blksize(struct cramfs_image *img, uint32_t bs)
+{
+	free(img->cache_data);
+	memset(img->cache, 0, sizeof(img->cache));
+	img->cache_clock = 0;
+	img->info.blksize = bs;
+	img->cache_data = malloc(IMG_CACHE_SLOTS * 2 * (size_t)bs);
+	return img->cache_data ? 0 : -ENOMEM;
+}
+
+long img_inflate(struct cramfs_image *img, uint64_t start, uint32_t len, const uint8_t **data)
+{
+	size_t cap = 2 * (size_t)img->info.blksize, slot = 0;
+	struct img_cached *c;
+
+	/* a few slots, so look at each; the one used longest ago makes room */
+	for (size_t i = 0; i < IMG_CACHE_SLOTS; i++) {
+		c = &img->cache[i];
+		if (c->len == len && c->start == start) {
+			c->used = ++img->cache_clock;
+			*data = img->cache_data + i * cap;
+			return c->got;
+		}
+		if (c->used < img->cache[slot].used)
+			slot = i;
+	}
+	c = &img->cache[slot];
+	*data = img->cache_data + slot * cap;
+	c->start = start;
+	c->len = len;
+	c->used = ++img->cache_clock;
+	c->got = cr_decompress(img->map + start, len, img->cache_data + slot * cap, cap);
+	img->inflated++;
+	return c->got;
+}
 
 int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf, block_fn fn, void *arg,
 	       uint64_t *problems)
@@ -393,7 +444,7 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 		uint32_t ptr = img_get32(img, off_add(table, off_mul(i, 4)));
 		uint32_t want = i == nblocks - 1 ? size - i * bs : bs;
 		struct block_info bi = { .index = i, .ptr = ptr };
-		uint8_t *out = buf ? buf + (uint64_t)i * bs : img->scratch;
+		uint8_t *out = buf ? buf + (uint64_t)i * bs : NULL;
 		uint64_t ptr_off = off_add(table, off_mul(i, 4));
 
 		bi.direct = ext && cramfs_blkptr_is_direct(ptr);
@@ -465,10 +516,11 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				img_err(log, "%s: block %u is stored raw with %llu bytes at byte %llu; it should have %u",
 				        e->path, i, (unsigned long long)bi.len, (unsigned long long)bi.start, want);
 				++*problems;
-			} else {
+			} else if (out) {
 				memcpy(out, img->map + bi.start, want);
 			}
 		} else {
+			const uint8_t *data;
 			long got;
 			if (bi.len > 2ull * bs) {
 				img_err(log, "%s: block %u at byte %llu is %llu bytes long; the kernel refuses blocks "
@@ -481,7 +533,7 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				img->defer(img->defer_arg, e, &bi, want);
 				goto done;
 			}
-			got = cr_decompress(img->map + bi.start, bi.len, img->scratch, 2 * (size_t)bs);
+			got = img_inflate(img, bi.start, (uint32_t)bi.len, &data);
 			if (got < 0) {
 				img_err(log, "%s: block %u at byte %llu (%llu bytes) is not a valid zlib stream",
 				        e->path, i, (unsigned long long)bi.start, (unsigned long long)bi.len);
@@ -490,8 +542,8 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				img_err(log, "%s: block %u at byte %llu inflates to %ld bytes; it should be %u",
 				        e->path, i, (unsigned long long)bi.start, got, want);
 				++*problems;
-			} else if (out != img->scratch) {
-				memcpy(out, img->scratch, want);
+			} else if (out) {
+				memcpy(out, data, want);
 			}
 		}
 done:
@@ -504,63 +556,255 @@ done:
 int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf)
 {
 	uint64_t problems = 0;
+	struct img_guard g;
+	int err;
 
-	return img_decode(img, e, buf, NULL, NULL, &problems);
+	if (img->changed)
+		return img_changed(img, UINT64_MAX);
+	img_guard_push(&g, img);
+	if (sigsetjmp(g.jump, 0))
+		err = img_changed(img, g.fault);
+	else
+		err = img_decode(img, e, buf, NULL, NULL, &problems);
+	img_guard_pop(&g);
+	return err;
 }
 
 /* ---- block size detection ---- */
 
+/*
+ * What decoding the files of more than 4096 bytes says of one candidate
+ * block size.  Such a file has a different number of block pointers, or a
+ * first block of a different length, at each size: a compressed block, or
+ * one behind a classic pointer, decodes at one size only, so it tells the
+ * sizes apart.  A direct uncompressed block reads at any size (the kernel
+ * takes a page from where it points), so it tells nothing; but the pointer
+ * tables still do: the tables of a valid image never overlap, and at a size
+ * smaller than the image's a file's table runs into the next file's (an
+ * image whose files are all stored for execute in place, with their tables
+ * side by side, decoded at 4096 when made for 65536).
+ */
 struct detect {
-	uint32_t bs;
-	unsigned tried, failed;
+	struct img_claims tables;       /* units of the tables of the files decoded */
+	struct img_claims starts;       /* their first units: files that share data share these */
+	unsigned telling;               /* files that decode, with a block that tells the sizes apart */
+	unsigned silent;                /* files that decode, whose blocks read at any size */
+	unsigned bad;                   /* files that do not decode, or whose table overlaps another's */
+	bool block_tells;
 };
+
+#define DETECT_FILES 4                  /* telling or bad files enough to stop */
+
+static void detect_block(void *arg, const struct cramfs_entry *e, const struct block_info *bi)
+{
+	struct detect *d = arg;
+
+	(void)e;
+	if (!bi->hole && !(bi->direct && bi->raw))
+		d->block_tells = true;
+}
 
 static int detect_one(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
 {
 	struct detect *d = arg;
-	uint64_t problems = 0;
+	uint32_t bs = img->info.blksize;
+	uint64_t problems = 0, n = ((uint64_t)e->inode.size + bs - 1) / bs, t = e->inode.offset / 4;
 
 	if (!S_ISREG(e->inode.mode) || e->inode.size <= 4096)
 		return 0;
-	if (img_decode(img, e, NULL, NULL, NULL, &problems))
-		d->failed++;
-	return ++d->tried >= 4 || d->failed ? -1 : 0;
+	if (!t || !img_has(img, e->inode.offset, n * 4)) {
+		d->bad++;
+	} else if (img_claims_any(&d->starts, t, t + 1)) {
+		return 0;               /* the data of a file decoded already */
+	} else if (img_claims_any(&d->tables, t, t + n)) {
+		d->bad++;
+	} else {
+		img_claims_take(&d->tables, t, t + n);
+		img_claims_take(&d->starts, t, t + 1);
+		d->block_tells = false;
+		if (img_decode(img, e, NULL, detect_block, d, &problems))
+			d->bad++;
+		else if (d->block_tells)
+			d->telling++;
+		else
+			d->silent++;
+	}
+	return d->telling + d->bad >= DETECT_FILES ? -1 : 0;
+}
+
+static const uint32_t candidates[] = { 4096, 16384, 65536 };
+
+/* "4096, 16384 and 65536" for the candidates in mask (bit i: candidates[i]) */
+static const char *size_list(unsigned mask, char *buf, size_t len)
+{
+	unsigned n = (unsigned)__builtin_popcount(mask), k = 0;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		if (!(mask & 1u << i))
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%u", k == 0 ? "" : k == n - 1 ? " and " : ", ",
+					 candidates[i]);
+		k++;
+	}
+	return buf;
+}
+
+/*
+ * Several sizes decode the files alike: check the whole image quietly at
+ * each and keep one that checks clean.  When more than one does, the one
+ * that leaves the fewest bytes unreferenced wins (at a size larger than the
+ * image's, files have fewer pointers, and the rest of their tables is left
+ * unread).  Returns the index chosen; *ambiguous when nothing told them apart.
+ */
+static size_t detect_by_check(struct cramfs_image *img, unsigned mask, bool *ambiguous)
+{
+	struct cramfs_check_options co = { .log = { .fn = NULL } };
+	uint64_t problems[ARRAY_SIZE(candidates)], unref[ARRAY_SIZE(candidates)];
+	unsigned clean = 0, tied = 0;
+	size_t best = ARRAY_SIZE(candidates);
+	char list[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		struct cramfs_check_result r;
+		if (!(mask & 1u << i))
+			continue;
+		if (img_set_blksize(img, candidates[i]) || cramfs_check(img, &co, &r) < 0) {
+			if (img->changed)
+				return 0;       /* the caller sees it */
+			mask &= ~(1u << i);
+			continue;
+		}
+		problems[i] = r.problems;
+		unref[i] = r.unreferenced_bytes;
+		if (!r.problems)
+			clean |= 1u << i;
+	}
+	*ambiguous = false;
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		bool better;
+		if (!(mask & 1u << i))
+			continue;
+		if (best == ARRAY_SIZE(candidates)) {
+			best = i;
+			tied = 1u << i;
+			continue;
+		}
+		/* clean first, then the fewest problems, then the fewest unreferenced bytes */
+		if (problems[i] != problems[best])
+			better = problems[i] < problems[best];
+		else if (unref[i] != unref[best])
+			better = unref[i] < unref[best];
+		else {
+			tied |= 1u << i;
+			continue;
+		}
+		if (better) {
+			best = i;
+			tied = 1u << i;
+		}
+	}
+	if (best == ARRAY_SIZE(candidates))
+		return 0;
+	if (!clean) {
+		*ambiguous = true;
+		img_warn(&img->log, "block size: the image does not check clean with %s bytes; checking with %u, "
+			 "which finds the fewest problems (give -b with the target kernel's page size)",
+			 size_list(mask, list, sizeof(list)), candidates[best]);
+	} else if (tied != 1u << best) {
+		*ambiguous = true;
+		img_warn(&img->log, "block size: the image checks clean with %s bytes and nothing in it tells them "
+			 "apart; checking with %u (give -b with the target kernel's page size)",
+			 size_list(tied, list, sizeof(list)), candidates[best]);
+	}
+	return best;
 }
 
 static int detect_blksize(struct cramfs_image *img)
 {
-	static const uint32_t candidates[] = { 4096, 16384, 65536 };
+	struct detect d[ARRAY_SIZE(candidates)];
 	struct cramfs_log saved = img->log;
+	unsigned consistent = 0, telling = 0, seen = 0, most = 0;
+	size_t pick = 0;
+	bool ambiguous = false;
 
+	memset(d, 0, sizeof(d));
 	img->log.fn = NULL;   /* a wrong candidate fails noisily; stay quiet */
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
-		struct detect d = { .bs = candidates[i] };
-		img->info.blksize = candidates[i];
-		free(img->scratch);
-		img->scratch = malloc(2 * (size_t)candidates[i]);
-		if (!img->scratch)
-			return -ENOMEM;
-		img->walk_problems = 0;
-		cramfs_image_walk(img, detect_one, &d);
-		if (!d.failed) {
-			img->log = saved;
-			img->walk_problems = 0;
-			img->info.blksize_detected = d.tried > 0;
-			if (!d.tried)
-				img->info.blksize = 4096;
-			return 0;
+		int err = img_set_blksize(img, candidates[i]);
+		if (!err && img_claims_init(&d[i].tables, img->end / 4 + 1) < 0)
+			err = -ENOMEM;
+		if (!err && img_claims_init(&d[i].starts, img->end / 4 + 1) < 0) {
+			img_claims_free(&d[i].tables);
+			err = -ENOMEM;
 		}
+		if (err) {
+			img->log = saved;
+			return err;
+		}
+		img->walk_problems = 0;
+		cramfs_image_walk(img, detect_one, &d[i]);
+		img_claims_free(&d[i].tables);
+		img_claims_free(&d[i].starts);
+		if (img->changed) {
+			img->log = saved;
+			return -ESTALE;
+		}
+		seen += d[i].telling + d[i].silent + d[i].bad;
+		if (!d[i].bad)
+			consistent |= 1u << i;
+		if (!d[i].bad && d[i].telling)
+			telling |= 1u << i;
+		if (d[i].telling > d[most].telling)
+			most = (unsigned)i;
 	}
 	img->log = saved;
 	img->walk_problems = 0;
-	img->info.blksize = 4096;
-	img->info.blksize_detected = false;
-	return 0;
+	img->info.blksize_detected = true;
+	if (!seen) {
+		/* no file of more than 4096 bytes: every size reads the image alike */
+		img->info.blksize_detected = false;
+	} else if (telling && !(telling & (telling - 1))) {
+		pick = (size_t)__builtin_ctz(telling);
+	} else if (consistent && !(consistent & (consistent - 1))) {
+		pick = (size_t)__builtin_ctz(consistent);
+	} else if (consistent) {
+		pick = detect_by_check(img, telling ? telling : consistent, &ambiguous);
+		if (img->changed)
+			return -ESTALE;
+	} else if (d[most].telling) {
+		pick = most;    /* damaged files, at the size most others decode with */
+	} else {
+		img->info.blksize_detected = false;     /* nothing decodes: the check says what */
+	}
+	img->info.blksize_ambiguous = ambiguous;
+	if (ambiguous)
+		img->info.blksize_detected = false;
+	img->walk_problems = 0;
+	img->decode_warnings = 0;
+	return img_set_blksize(img, candidates[pick]);
+}
+
+/* The superblock, then the block size: everything cramfs_image_open reads from the mapping. */
+static int read_mapped(struct cramfs_image *img, const char *path, const struct cramfs_open_options *opts)
+{
+	int err;
+
+	if (!find_super(img)) {
+		img_err(&img->log, "%s: no cramfs magic at byte 0 or 512: not a cramfs image", path);
+		return -EBADMSG;
+	}
+	err = check_super(img);
+	if (err)
+		return err;
+	return opts->blksize ? img_set_blksize(img, opts->blksize) : detect_blksize(img);
 }
 
 int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **out)
 {
 	struct cramfs_image *img = calloc(1, sizeof(*img));
+	struct img_guard g;
 	struct stat st;
 	int err;
 
@@ -569,6 +813,11 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		return -ENOMEM;
 	img->fd = -1;
 	img->log = opts->log;
+	img->fault_off = UINT64_MAX;
+	img->path = strdup(path);
+	err = img->path ? img_guard_init() : -ENOMEM;
+	if (err)
+		goto fail;
 	img->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (img->fd < 0) {
 		err = -errno;
@@ -585,6 +834,7 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		goto fail;
 	}
 	img->map_len = (uint64_t)st.st_size;
+	img->mtime = st.st_mtim;
 	if (S_ISBLK(st.st_mode)) {
 		off_t end = lseek(img->fd, 0, SEEK_END);
 		img->map_len = end > 0 ? (uint64_t)end : 0;
@@ -603,21 +853,15 @@ int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, 
 		goto fail;
 	}
 	img->info.file_size = img->map_len;
-	if (!find_super(img)) {
-		img_err(&img->log, "%s: no cramfs magic at byte 0 or 512: not a cramfs image", path);
-		err = -EBADMSG;
-		goto fail;
-	}
-	err = check_super(img);
-	if (err)
-		goto fail;
-	if (opts->blksize) {
-		img->info.blksize = opts->blksize;
-		img->scratch = malloc(2 * (size_t)opts->blksize);
-		err = img->scratch ? 0 : -ENOMEM;
-	} else {
-		err = detect_blksize(img);
-	}
+	img_guard_push(&g, img);
+	if (sigsetjmp(g.jump, 0))
+		err = img_changed(img, g.fault);
+	else
+		err = read_mapped(img, path, opts);
+	img_guard_pop(&g);
+	/* a change seen while detecting the block size, quietly, is told now */
+	if (img->changed)
+		err = img_changed(img, UINT64_MAX);
 	if (err)
 		goto fail;
 	*out = img;
@@ -635,7 +879,8 @@ void cramfs_image_close(struct cramfs_image *img)
 		munmap((void *)img->map, img->map_len);
 	if (img->fd >= 0)
 		close(img->fd);
-	free(img->scratch);
+	free(img->cache_data);
+	free(img->path);
 	free(img);
 }
 

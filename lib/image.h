@@ -3,18 +3,45 @@
 #ifndef CRAMFS_IMAGE_H
 #define CRAMFS_IMAGE_H
 
+#include <setjmp.h>
+#include <time.h>
+
 #include "internal.h"
 
 struct block_info;
 
+#define IMG_CACHE_SLOTS 8
+
+struct img_cached {
+	uint64_t start;
+	uint32_t len;                   /* 0: an empty slot (a compressed block is never empty) */
+	long got;                       /* what it inflated to; -1: not a valid zlib stream */
+	uint64_t used;                  /* when last looked up (a tick of cache_clock) */
+};
+
 struct cramfs_image {
 	int fd;
+	char *path;                     /* for messages */
 	const uint8_t *map;
 	uint64_t map_len;
+	struct timespec mtime;          /* the file's when opened */
+	bool changed;                   /* the file changed while being read: every call fails */
+	bool changed_logged;
+	uint64_t fault_off;             /* the first offset that faulted; UINT64_MAX: none */
 	uint64_t end;                   /* readable end: the superblock's size, within the file */
 	struct cramfs_image_info info;
 	struct cramfs_log log;
-	uint8_t *scratch;               /* 2 * blksize, for decoding */
+	/*
+	 * The compressed blocks this reader inflated last, by (start, length):
+	 * blocks that many pointers share, as in images made with block
+	 * sharing, or thousands of times in a crafted one, are inflated once
+	 * while they stay here (the least recently used makes room).
+	 * cache_data holds IMG_CACHE_SLOTS outputs of up to 2 * blksize bytes.
+	 */
+	struct img_cached cache[IMG_CACHE_SLOTS];
+	uint8_t *cache_data;
+	uint64_t cache_clock;
+	uint64_t inflated;              /* blocks inflated here (the checker's pool counts its own) */
 	bool strict;                    /* walking for cramfs_check: report every oddity */
 	uint64_t walk_problems;
 	uint64_t decode_warnings;
@@ -26,6 +53,42 @@ struct cramfs_image {
 	void (*defer)(void *arg, const struct cramfs_entry *e, const struct block_info *bi, uint32_t want);
 	void *defer_arg;
 };
+
+/*
+ * The file changed while being read (guard.c): it was truncated under the
+ * mapping, so reading a page past its new end faults, or it was rewritten.
+ * Code that reads the mapping runs inside a guard; a SIGBUS inside the
+ * guarded mapping jumps back to where the guard was set:
+ *
+ *	struct img_guard g;
+ *
+ *	img_guard_push(&g, img);
+ *	if (sigsetjmp(g.jump, 0)) {
+ *		img_guard_pop(&g);
+ *		(free what was allocated before the guard)
+ *		return img_changed(img, g.fault);
+ *	}
+ *	(read the mapping)
+ *	img_guard_pop(&g);
+ *
+ * Locals changed after sigsetjmp are not to be trusted after the jump: keep
+ * what the way out needs on the heap, or set it before.  Guards nest; each
+ * thread has its own (the inflating pool's threads set theirs).
+ */
+struct img_guard {
+	sigjmp_buf jump;
+	const uint8_t *lo, *hi;         /* the mapping guarded */
+	volatile uint64_t fault;        /* the offset in it that faulted */
+	struct img_guard *outer;
+};
+
+int img_guard_init(void);       /* installs the SIGBUS handler, once per process: 0 or -errno */
+void img_guard_push(struct img_guard *g, const struct cramfs_image *img);
+void img_guard_pop(struct img_guard *g);
+/* Marks img changed, logs "image changed while being read" once (naming off if known), returns -ESTALE. */
+int img_changed(struct cramfs_image *img, uint64_t off);
+/* 0 if the file has the size and modification time it had when opened; else img_changed. */
+int img_unchanged(struct cramfs_image *img);
 
 static inline enum cramfs_endian img_endian(const struct cramfs_image *img) { return img->info.endian; }
 
@@ -95,6 +158,16 @@ struct block_info {
 };
 
 typedef void (*block_fn)(void *arg, const struct cramfs_entry *e, const struct block_info *bi);
+
+/* Use block size bs from now on (the cache of inflated blocks starts empty).  0 or -ENOMEM. */
+int img_set_blksize(struct cramfs_image *img, uint32_t bs);
+
+/*
+ * Inflate the zlib stream of len bytes at start (inside the image), or find
+ * it in the cache: returns its inflated length (at most 2 * blksize, the
+ * bytes in *data until the next call) or -1 if it is not a valid stream.
+ */
+long img_inflate(struct cramfs_image *img, uint64_t start, uint32_t len, const uint8_t **data);
 
 /*
  * Decode e's data into buf (e->inode.size bytes); every problem is logged

@@ -201,7 +201,7 @@ int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xi
 			 phys_addr, img->info.blksize);
 	err = cramfs_image_walk(img, report_file, &r);
 	free(r.runs);
-	return err;
+	return err ? err : img_unchanged(img);
 }
 
 int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)

@@ -177,7 +177,18 @@ struct cramfs_open_options {
 	struct cramfs_log log;
 };
 
-/* Fills *img, or returns -EINVAL with the reason logged as an error. */
+/*
+ * Fills *img, or returns -EINVAL with the reason logged as an error.
+ *
+ * The image is mapped.  If the file is truncated while it is read, reading
+ * past its new end raises SIGBUS: the reader catches that (cramfs_image_open
+ * installs a SIGBUS handler, once per process; a SIGBUS that is not from an
+ * image's mapping goes to the handler installed before, or kills the process
+ * as it would have), logs "image changed while being read" and returns
+ * -ESTALE, from this call and every later one on img.  A check, XIP report
+ * or extraction after which the file's size or modification time is not
+ * what it was when opened returns -ESTALE too.
+ */
 int cramfs_image_open(const char *path, const struct cramfs_open_options *opts, struct cramfs_image **img);
 void cramfs_image_close(struct cramfs_image *img);
 
@@ -186,6 +197,7 @@ struct cramfs_image_info {
 	enum cramfs_endian endian;
 	uint32_t blksize;
 	bool blksize_detected;
+	bool blksize_ambiguous;         /* not detected: several sizes fit (a warning says which) */
 	uint64_t file_size;             /* bytes in the image file */
 	struct cramfs_super super;
 };
@@ -233,6 +245,9 @@ struct cramfs_check_result {
 	uint64_t blocks, holes, raw_blocks, direct_blocks;
 	uint64_t data_bytes;            /* file bytes decoded */
 	uint64_t unreferenced_bytes;    /* bytes no superblock, entry, pointer or block covers */
+	uint64_t inflated;              /* compressed blocks inflated: each distinct one once */
+	uint64_t overlapping_blocks;    /* compressed blocks not inflated: they overlap another
+					   (a problem the overlap check reports) */
 };
 
 /* Returns 0 if the check ran (see result->problems), negative errno if it could not. */
@@ -316,6 +331,8 @@ struct cramfs_extract_result {
 	uint64_t not_extracted;         /* entries below a directory that could not be made (logged
 					   as one error, with their count) */
 	uint64_t errors;                /* each one logged as an error */
+	uint64_t inflated;              /* compressed blocks inflated (a block met again
+					   soon after is copied from a cache, not inflated) */
 };
 
 /* Extract the whole tree below destdir, which must not exist or be an empty directory. */

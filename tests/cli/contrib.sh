@@ -576,7 +576,7 @@ else:
 sys.exit(0 if ok else "busybox: %r" % bb)
 EOF
 	if [ "$_mode" = nommu ]; then
-		direct=$(sed -n 's/.* \([0-9][0-9]*\) direct).*/\1/p' "$_img.v")
+		direct=$(sed -n 's/.* \([0-9][0-9]*\) direct[;)].*/\1/p' "$_img.v")
 		if [ "${direct:-0}" -gt 0 ]; then pass "$_w: $direct blocks stored in place"; else fail "$_w: no blocks stored in place"; fi
 	fi
 }

@@ -16,6 +16,14 @@
 #     DIR is unchanged, and a listing of the whole test directory (names, types, sizes,
 #     modes, link targets, outside DIR) is the same before and after.
 # And an extraction target that exists and is not empty is refused (exit 8), untouched.
+#
+# Then images that cost time out of proportion to their size unless the checker inflates each
+# distinct compressed block once (mkamplify.py, at -b 65536): 200 files of 256 direct pointers
+# to one 63 KiB zlib block (274 KB, a valid image of 3.3 GB of data: 51,200 inflations before),
+# and the same with the stored length of each pointer's block 4 bytes longer than the last (each
+# a different block, all overlapping: 25,600 inflations before).  cramfsck -v says how many
+# blocks it inflated: a deterministic count, not a time.  The second one's 16,000 messages must
+# cost a write call each, not one per character.
 # Needs: python3, timeout, find (GNU).
 
 if [ -z "${SRCDIR:-}" ]; then
@@ -335,5 +343,130 @@ expect_exit 8 timeout 10 "$CRAMFSCK" -x "$TMP/full" "$TMP/img/slash-name.img"
 expect_stderr_contains "exists and is not empty"
 listing "$TMP/nothing" >"$TMP/lists/after"
 expect "the target is untouched" cmp -s "$TMP/lists/before" "$TMP/lists/after"
+
+# ---- many pointers to one block ----
+# mkamplify.py OUT KIND FILES POINTERS, at -b 65536, little-endian, with EXT_BLOCK_POINTERS:
+#   shared:  every pointer but each file's last is DIRECT to one block B (a 16-bit length, then
+#            a zlib stream of about 63 KiB that inflates to 65536 bytes); the last pointers are
+#            DIRECT to a small block T of 5 bytes.  Files of (POINTERS - 1) * 65536 + 5 bytes.
+#   growing: pointers alternate between DIRECT|UNCOMPRESSED to a raw page R and classic
+#            pointers (which start where R ends, at B's stream) ending 4 bytes further each
+#            time: every classic block starts at B's stream and is 4 bytes longer than the one
+#            before (wrapping round below the 128 KiB limit); files of 0xffffff bytes.
+cat >"$TMP/mkamplify.py" <<'EOF'
+import random
+import struct
+import sys
+import zlib
+
+out, kind, nfiles, nptrs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+BS = 65536
+MAGIC, FLAGS = 0x28CD3D45, 0x1 | 0x2 | 0x800        # FSID_VERSION_2, SORTED_DIRS, EXT_BLOCK_POINTERS
+DIRECT, RAW = 1 << 30, 1 << 31
+
+
+def inode(mode, size, namelen, offset):
+    return struct.pack("<III", mode, size, (namelen >> 2) | (offset >> 2) << 6)
+
+
+def align4(buf):
+    buf += bytes(-len(buf) % 4)
+
+
+rng = random.Random(12)
+page = bytes(rng.getrandbits(8) for _ in range(BS - 2048)) + bytes(2048)
+stream = zlib.compress(page, 9)
+assert len(stream) < 65536
+names = [b"f%05d" % i for i in range(nfiles)]      # 6 bytes, padded to 8
+buf = bytearray(76)
+root = len(buf)
+buf += bytes(20 * nfiles)
+if kind == "growing":
+    raw = len(buf)
+    buf += bytes(rng.getrandbits(8) for _ in range(BS - 2))
+b_start = len(buf)
+buf += struct.pack("<H", len(stream)) + stream
+if kind == "growing":
+    b_start += 2                                    # R ends here: classic blocks start at the stream
+align4(buf)
+t_start = len(buf)
+tail = zlib.compress(b"tail\n")
+buf += struct.pack("<H", len(tail)) + tail
+align4(buf)
+k = 0
+for i, name in enumerate(names):
+    table = len(buf)
+    if kind == "shared":
+        size = (nptrs - 1) * BS + 5
+        ptrs = [DIRECT | (b_start >> 2)] * (nptrs - 1) + [DIRECT | (t_start >> 2)]
+    else:
+        size = 0xFFFFFF
+        ptrs = []
+        for j in range(nptrs):
+            if j % 2 == 0:
+                ptrs.append(DIRECT | RAW | (raw >> 2))
+            else:
+                ptrs.append(b_start + len(stream) + 4 * k)
+                k = (k + 1) % 16000
+    buf += struct.pack("<%dI" % len(ptrs), *ptrs)
+    buf[root + 20 * i:root + 20 * i + 20] = inode(0o100644, size, 8, table) + name + bytes(2)
+if kind == "growing":
+    # room for the longest classic block
+    buf += bytes(max(0, b_start + len(stream) + 4 * 16000 - len(buf)))
+buf += bytes(-len(buf) % 4096)
+struct.pack_into("<IIII16sIIII16s", buf, 0, MAGIC, len(buf), FLAGS, 0, b"Compressed ROMFS", 0, 0, 0,
+                 nfiles + 1, b"amplify")
+buf[64:76] = inode(0o40755, 20 * nfiles, 0, root)
+struct.pack_into("<I", buf, 32, zlib.crc32(bytes(buf)) & 0xFFFFFFFF)
+open(out, "wb").write(buf)
+EOF
+python3 "$TMP/mkamplify.py" "$TMP/shared.img" shared 200 256 || die "mkamplify.py failed"
+python3 "$TMP/mkamplify.py" "$TMP/growing.img" growing 200 256 || die "mkamplify.py failed"
+python3 "$TMP/mkamplify.py" "$TMP/shared-small.img" shared 2 64 || die "mkamplify.py failed"
+
+CASE="200 files of 256 pointers to one block"
+echo "$CASE: $(stat -c %s "$TMP/shared.img") bytes"
+expect_exit 0 timeout 60 "$CRAMFSCK" -v -b 65536 "$TMP/shared.img"
+expect_stdout_contains "200 files, 0 symlinks, 0 other; 51200 blocks (0 holes, 0 raw, 51200 direct; 2 inflated)"
+# the block size is detected (by decoding files, through the reader's own cache) as cheaply
+expect_exit 0 timeout 60 "$CRAMFSCK" -v "$TMP/shared.img"
+expect_stdout_contains "block size 65536 (detected)"
+expect_stdout_contains "51200 direct; 2 inflated)"
+for j in 1 3; do
+	expect_exit 0 timeout 60 "$CRAMFSCK" -v -j $j -b 65536 "$TMP/shared.img"
+	expect_stdout_contains "51200 direct; 2 inflated)"
+done
+# extraction writes the data (that much is inherent) but inflates each block once too
+CASE="2 files of 64 pointers to one block, extracted"
+expect_exit 0 timeout 60 "$CRAMFSCK" -v -b 65536 -x "$TMP/shared-small.x" "$TMP/shared-small.img"
+expect_stdout_contains "extracted 3 entries into $TMP/shared-small.x; 2 blocks inflated"
+expect "the files hold the block 63 times, then the tail" python3 -c '
+import random, sys
+rng = random.Random(12)
+page = bytes(rng.getrandbits(8) for _ in range(65536 - 2048)) + bytes(2048)
+want = page * 63 + b"tail\n"
+sys.exit(any(open(sys.argv[1] + f, "rb").read() != want for f in ("/f00000", "/f00001")))' "$TMP/shared-small.x"
+rm -rf "$TMP/shared-small.x"
+
+CASE="200 files of 128 blocks 4 bytes longer each"
+echo "$CASE: $(stat -c %s "$TMP/growing.img") bytes"
+expect_exit 4 timeout 60 "$CRAMFSCK" -v -b 65536 "$TMP/growing.img"
+expect_stderr_contains "/f00000: bytes "
+expect_stderr_contains "overlap /f00000 (bytes "
+expect_stdout_contains "51200 blocks (0 holes, 25600 raw, 25600 direct; 1 inflated)"
+# its thousands of messages cost one write each, not one per character: the write calls of the
+# child, which /proc/self/io of the parent counts once the child is reaped
+expect "a write per message line" python3 -c '
+import subprocess, sys
+def writes():
+    with open("/proc/self/io") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("syscw:"))
+before = writes()
+with open(sys.argv[2], "wb") as err:
+    subprocess.run([sys.argv[1], "-b", "65536", sys.argv[3]], stdout=subprocess.DEVNULL, stderr=err)
+calls = writes() - before
+lines = sum(1 for _ in open(sys.argv[2], "rb"))
+print("%d lines on standard error in %d write calls" % (lines, calls))
+sys.exit(not (lines > 1000 and calls <= lines + 100))' "$CRAMFSCK" "$TMP/growing.err" "$TMP/growing.img"
 
 finish

@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -680,6 +683,200 @@ START_TEST(limits_refuse_without_output)
 }
 END_TEST
 
+/* ---- an image that changes while it is read ---- */
+
+/* The log of a check: every message kept; the file is cut when the entry named cut_at is listed. */
+struct changing {
+	char text[8192];
+	const char *path, *cut_at;
+	off_t cut_to;
+};
+
+static void changing_log(void *ctx, enum cramfs_level level, const char *msg)
+{
+	struct changing *ch = ctx;
+	size_t len = strlen(ch->text), n = strlen(msg);
+
+	(void)level;
+	if (len + n + 2 < sizeof(ch->text)) {
+		memcpy(ch->text + len, msg, n);
+		strcpy(ch->text + len + n, "\n");
+	}
+	/* "file    0644 ... /z": the listing of that entry, before its data is read */
+	if (ch->cut_at && n >= strlen(ch->cut_at) && !strcmp(msg + n - strlen(ch->cut_at), ch->cut_at)) {
+		ck_assert_int_eq(truncate(ch->path, ch->cut_to), 0);
+		ch->cut_at = NULL;
+	}
+}
+
+/* A tree of two small files and, last, /z of 100 distinct compressed blocks; the image at path. */
+static void changing_image(const char *path)
+{
+	struct cramfs_build_options o;
+	struct cramfs_build_stats st;
+	uint8_t *z = malloc(100 * 4096);
+
+	mkdir(path_in("t"), 0755);
+	put_file("t/a", "first\n", 6);
+	put_file("t/b", "second\n", 7);
+	fill_random(z, 100 * 4096, 9);
+	put_file("t/z", z, 100 * 4096);
+	free(z);
+	cramfs_build_options_init(&o);
+	ck_assert_int_eq(build(path_in("t"), path, &o, &st), 0);
+}
+
+static int extract_one(struct cramfs_image *im)
+{
+	struct cramfs_extract_options xo = { 0 };
+	struct cramfs_extract_result xr;
+
+	return cramfs_extract(im, path_in("x"), &xo, &xr);
+}
+
+START_TEST(image_truncated_while_inflating)
+{
+	char img[512];
+	uint8_t *back = malloc(100 * 4096);
+	struct cramfs_xip_totals t;
+
+	strcpy(img, path_in("img"));
+	changing_image(img);
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		char cut[512];
+		struct changing ch = { .path = strcpy(cut, path_in("cut.img")), .cut_at = " /z" };
+		struct cramfs_check_options co = { .threads = threads, .verbose_listing = true };
+		struct cramfs_open_options oo = { .blksize = 4096 };
+		struct cramfs_check_result r;
+		struct cramfs_image *im;
+		struct found z;
+		char cmd[1200];
+
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", img, ch.path);
+		ck_assert_int_eq(system(cmd), 0);
+		oo.log = co.log = (struct cramfs_log){ changing_log, &ch, CRAMFS_INFO };
+		ck_assert_int_eq(cramfs_image_open(ch.path, &oo, &im), 0);
+		z = find(im, "/z");
+		/* keep /z's pointer table and the page after it; its 100 blocks go on well past that */
+		ch.cut_to = (off_t)align_up(z.ino.offset + 4 * 100 + 4096, 4096);
+		ck_assert_uint_lt(ch.cut_to + 8192, im->map_len);
+		/* the walk collects /z's blocks; they are inflated, on the pool with 2 threads, after it */
+		ck_assert_int_eq(cramfs_check(im, &co, &r), -ESTALE);
+		ck_assert_ptr_null(ch.cut_at);
+		ck_assert_msg(strstr(ch.text, "cut.img: image changed while being read: it has "), "%s", ch.text);
+		ck_assert_msg(strstr(ch.text, " when opened (byte "), "%s", ch.text);
+		/* from now on every call fails at once; the message was said once */
+		ck_assert_int_eq(cramfs_check(im, &co, &r), -ESTALE);
+		ck_assert_int_eq(cramfs_image_read(im, &z.e, back), -ESTALE);
+		ck_assert_int_eq(cramfs_image_walk(im, find_cb, &z), -ESTALE);
+		ck_assert_int_eq(cramfs_xip_report(im, NULL, NULL, &t), -ESTALE);
+		ck_assert_int_eq(extract_one(im), -ESTALE);
+		ck_assert_ptr_null(strstr(strstr(ch.text, "changed while") + 1, "changed while"));
+		cramfs_image_close(im);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path_in("x"));
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	free(back);
+}
+END_TEST
+
+START_TEST(image_truncated_before_reading)
+{
+	char img[512];
+	uint8_t *back = malloc(100 * 4096);
+	struct changing ch = { .path = img };
+	struct cramfs_open_options oo = { .blksize = 4096, .log = { changing_log, &ch, CRAMFS_WARNING } };
+	struct cramfs_check_options co = { .log = oo.log };
+	struct cramfs_check_result r;
+	struct cramfs_image *im;
+	struct found z;
+
+	strcpy(img, path_in("img"));
+	changing_image(img);
+	/* the CRC reads the whole image first */
+	ck_assert_int_eq(cramfs_image_open(img, &oo, &im), 0);
+	ck_assert_int_eq(truncate(img, 4096), 0);
+	ck_assert_int_eq(cramfs_check(im, &co, &r), -ESTALE);
+	ck_assert_msg(strstr(ch.text, "img: image changed while being read: it has 4096 bytes now"), "%s", ch.text);
+	cramfs_image_close(im);
+
+	/* a file's data, read for itself */
+	strcat(img, "2");
+	changing_image(img);
+	ck_assert_int_eq(cramfs_image_open(ch.path, &oo, &im), 0);
+	z = find(im, "/z");
+	ck_assert_int_eq(truncate(ch.path, 8192), 0);
+	ch.text[0] = '\0';
+	ck_assert_int_eq(cramfs_image_read(im, &z.e, back), -ESTALE);
+	ck_assert_msg(strstr(ch.text, "img2: image changed while being read: it has 8192 bytes now"), "%s", ch.text);
+	cramfs_image_close(im);
+
+	free(back);
+}
+END_TEST
+
+START_TEST(image_rewritten_while_read)
+{
+	char img[512];
+	struct changing ch = { .path = img };
+	struct cramfs_open_options oo = { .blksize = 4096, .log = { changing_log, &ch, CRAMFS_WARNING } };
+	struct cramfs_check_options co = { .log = oo.log };
+	struct cramfs_check_result r;
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct cramfs_image *im;
+	int fd;
+
+	strcpy(img, path_in("img"));
+	changing_image(img);
+	/* a modification time well in the past, so that the write below changes it */
+	ck_assert_int_eq(utimensat(AT_FDCWD, img, old, 0), 0);
+	ck_assert_int_eq(cramfs_image_open(img, &oo, &im), 0);
+	fd = open(img, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "\xff", 1, (off_t)im->map_len - 1), 1);
+	close(fd);
+	ck_assert_int_eq(cramfs_check(im, &co, &r), -ESTALE);
+	ck_assert_msg(strstr(ch.text, "img: image changed while being read (its size or modification time"), "%s",
+		      ch.text);
+	cramfs_image_close(im);
+}
+END_TEST
+
+/* A SIGBUS that is not an image's still ends the process, once the reader's handler is installed. */
+START_TEST(other_sigbus_still_kills)
+{
+	char img[512];
+
+	strcpy(img, path_in("img"));
+	changing_image(img);
+	for (int how = 0; how < 2; how++) {
+		pid_t pid = fork();
+		int status;
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct cramfs_image *im = open_img(img, 4096);
+			int fd = open(path_in("other"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+			volatile const uint8_t *p;
+
+			if (fd < 0 || ftruncate(fd, 8192) < 0)
+				_exit(3);
+			p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED || ftruncate(fd, 0) < 0)
+				_exit(3);
+			if (how == 0)
+				(void)p[4096];          /* a fault in a mapping that is not the image's */
+			else
+				kill(getpid(), SIGBUS); /* sent, not a fault */
+			cramfs_image_close(im);
+			_exit(0);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "how %d: status 0x%x", how, status);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lib");
@@ -702,6 +899,10 @@ int main(void)
 	tcase_add_test(tc, holes_raw_and_determinism);
 	tcase_add_test(tc, big_endian_image_reads);
 	tcase_add_test(tc, limits_refuse_without_output);
+	tcase_add_test(tc, image_truncated_while_inflating);
+	tcase_add_test(tc, image_truncated_before_reading);
+	tcase_add_test(tc, image_rewritten_while_read);
+	tcase_add_test(tc, other_sigbus_still_kills);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
