@@ -53,6 +53,17 @@
 #            list and find them all
 #   bugs-dirents-loop  the same image on a loop device (the driver's block
 #            device path): every entry found on both kernels
+#   flashroot-aligned  (arm64) contrib/genimage's example flash image, made by
+#            Debian's genimage from the test tree plus guest/rootinit, booted
+#            without an initramfs (root=mtd:rootfs, mtdparts= from the command
+#            line, the rootfs partition at 4 MiB): the tree, reads, mappings
+#            and programs from the root filesystem, as `cramfsck --xip
+#            --phys-addr` predicts; text of busybox, hello, libc, ld.so direct
+#   flashroot-misaligned  the same image with its partition 4 KiB further:
+#            it boots and reads right and maps nothing directly, as predicted
+#   bdev-small, bdev-tail  (16K and 64K pages) `mkcramfs` images of one small
+#            file and of a 70,000-byte random file on a loop device, which
+#            the kernel sees in whole pages: both mount and read back exactly
 # On the patched kernel every file mmap must also show in the cramfs_mmap
 # trace event, with the pages seen in the guest and the direct pages and
 # reason `cramfsck --xip --json` predicts.
@@ -94,7 +105,8 @@ dpkg-query -W linux-source-6.1 >/dev/null 2>&1 || missing+=("linux-source-6.1")
 for t in $targets; do
 	case $t in
 	x86_64) need qemu-system-x86_64 qemu-system-x86 ;;
-	arm64-16k|arm64-64k) need qemu-system-aarch64 qemu-system-arm; need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu ;;
+	arm64-16k|arm64-64k) need qemu-system-aarch64 qemu-system-arm; need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+		need genimage genimage ;;
 	*) echo "run-all: unknown target '$t'" >&2; exit 2 ;;
 	esac
 done
@@ -127,7 +139,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 77
 fi
 
-have_mk=0 have_mkx=0 have_json=0 have_lastpage=0 have_ul=0
+have_mk=0 have_mkx=0 have_json=0 have_lastpage=0 have_ul=0 have_genimage=0
+command -v genimage >/dev/null 2>&1 && have_genimage=1
 if [ -n "$MKCRAMFS" ]; then
 	[ -x "$MKCRAMFS" ] || { echo "run-all: MKCRAMFS=$MKCRAMFS is not executable" >&2; exit 1; }
 	have_mk=1
@@ -278,6 +291,55 @@ if bad:
 PY
 }
 
+# The test tree as a root filesystem for guest/rootinit: its init, xipcheck,
+# the device nodes it opens before anything is mounted, and mount points.
+mk_root_tree() { # TREE DEST GUESTDIR
+	local tree=$1 dest=$2 guestdir=$3 d node
+	rm -rf "$dest"
+	mkdir -p "$(dirname "$dest")" && cp -a "$tree" "$dest" &&
+		cp "$here/guest/rootinit" "$dest/init" && cp "$guestdir/xipcheck" "$dest/xipcheck" &&
+		chmod 755 "$dest/init" "$dest/xipcheck" || return 1
+	for d in dev proc sys tmp; do
+		[ -d "$dest/$d" ] || mkdir -m 755 "$dest/$d" || return 1
+	done
+	for node in "console c 5 1 600" "kmsg c 1 11 644" "null c 1 3 666" "mtdblock0 b 31 0 600"; do
+		set -- $node
+		[ -e "$dest/dev/$1" ] || mknod -m "$5" "$dest/dev/$1" "$2" "$3" "$4" || return 1
+	done
+}
+
+# contrib/genimage's example flash image for qemu virt's 64 MiB flash1 at
+# 0x04000000, made by Debian's genimage from a root tree (mkcramfs -X runs in
+# it), and cramfsck's prediction for the rootfs partition at its address.
+mk_flash_genimage() { # ROOTFS PAGESIZE DIR
+	local rootfs=$1 ps=$2 dir=$3 src
+	src=$(cd "$here/../.." && pwd)
+	rm -rf "$dir"
+	mkdir -p "$dir/bin" "$dir/in" || return 1
+	ln -s "$CRAMFSCK" "$dir/bin/cramfsck"
+	PATH=$dir/bin:$PATH CRAMFS_XIP_MKCRAMFS=$MKCRAMFS CRAMFS_XIP_PAGE_SIZE=$ps CRAMFS_XIP_FLASH_BASE=0x04000000 \
+		genimage --config "$src/contrib/genimage/genimage.cfg" --rootpath "$rootfs" \
+		--inputpath "$dir/in" --outputpath "$dir" --tmppath "$dir/tmp" || return 1
+	echo 4096 >"$dir/offset-k"
+	"$CRAMFSCK" -b "$ps" --xip --json --phys-addr=$((0x04000000 + 4096 * 1024)) "$dir/rootfs.xip-cramfs" \
+		>"$dir/cramfsck.json"
+}
+
+# The same flash image with the rootfs partition moved to OFFSET_K KiB, and
+# cramfsck's prediction there (exit 4 when the address defeats XIP).
+mk_flash_moved() { # FROMDIR OFFSET_K DIR PAGESIZE
+	local from=$1 off=$2 dir=$3 ps=$4 rc=0
+	rm -rf "$dir"
+	mkdir -p "$dir" || return 1
+	python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * (64 << 20))' "$dir/flash-xip.img" &&
+		dd if="$from/rootfs.xip-cramfs" of="$dir/flash-xip.img" bs=1024 seek="$off" conv=notrunc status=none ||
+		return 1
+	echo "$off" >"$dir/offset-k"
+	"$CRAMFSCK" -b "$ps" --xip --json --phys-addr=$((0x04000000 + off * 1024)) "$from/rootfs.xip-cramfs" \
+		>"$dir/cramfsck.json" || rc=$?
+	[ $rc -eq 0 ] || [ $rc -eq 4 ]
+}
+
 # ---- the images and manifests of one target (shared by its kernels) ----
 # cases: "NAME|IMAGE|DEV|DEFAULT_MAPPING|STOCK_MANIFEST|PATCHED_MANIFEST|EXTRA..."
 # (DEV: what the guest mounts, "-" for the flash's MTD device)
@@ -324,6 +386,10 @@ prepare() { # TARGET
 	local tree=${trees[$arch]} interp libdir
 	interp=$(cd "$tree" && ls lib64/ld-linux-x86-64.so.2 lib/ld-linux-aarch64.so.1 2>/dev/null | head -n 1)
 	libdir=$(cd "$tree" && ls -d lib/*-linux-gnu | head -n 1)
+	local rootmaps=(--expect-map "/bin/busybox r-xp direct" --expect-map "/usr/bin/hello r-xp direct"
+		--expect-map "/$libdir/libc.so.6 r-xp direct" --expect-map "/$interp r-xp direct")
+	local rootmaps_page=(--expect-map "/bin/busybox r-xp page" --expect-map "/usr/bin/hello r-xp page"
+		--expect-map "/$libdir/libc.so.6 r-xp page" --expect-map "/$interp r-xp page")
 	local runs=(--run "0 - /mnt/bin/busybox true"
 		--run "0 /mnt /usr/bin/hello chroot"
 		--run "3 /mnt /usr/bin/hello exit abc"
@@ -396,6 +462,61 @@ prepare() { # TARGET
 		fi
 	else
 		record SKIP "$target-dirents" "needs MKCRAMFS"
+	fi
+
+	# images on a block device (loop), which the kernel sees in whole pages:
+	# an image under one page and one whose size is not a whole number of
+	# pages both lost their tail when images were rounded to 4096 only
+	if [ $have_mk = 1 ] && [ "$ps" -gt 4096 ]; then
+		local bd=$out/img-$target-bdev kind
+		for kind in small tail; do
+			mkdir -p "$bd/$kind"
+			case $kind in
+			small) printf 'one small file\n' >"$bd/$kind/small" ;;
+			tail) python3 -c 'import random, sys; sys.stdout.buffer.write(random.Random(70000).randbytes(70000))' \
+				>"$bd/$kind/random" ;;
+			esac
+			chmod 755 "$bd/$kind"
+			chmod 644 "$bd/$kind"/*
+			if "$MKCRAMFS" -b "$ps" "$bd/$kind" "$bd/$kind.img" >"$bd/$kind.log" 2>&1 &&
+				python3 "$here/mkmanifest.py" "$bd/$kind" >"$bd/$kind.manifest"; then
+				cases+=("bdev-$kind|$bd/$kind.img|loop|none|$bd/$kind.manifest|$bd/$kind.manifest")
+			else
+				record FAIL "$target-bdev-$kind" "mkcramfs failed: $(tail -n 3 "$bd/$kind.log" | tr '\n' ' ')"
+			fi
+		done
+	fi
+
+	# a whole flash image booted with its root filesystem in place (arm64):
+	# contrib/genimage's example assembles it, with the XIP image of the test
+	# tree in the partition "rootfs" at 4 MiB; a copy with the partition 4 KiB
+	# further, where a 16K or 64K kernel maps nothing directly
+	if [ "$arch" = arm64 ] && [ $have_mkx = 1 ] && [ $have_json = 1 ] && [ $have_genimage = 1 ]; then
+		local fr=$out/img-$target-flashroot kind parts
+		if ! mk_root_tree "$tree" "$fr/rootfs" "$guestdir"; then
+			record FAIL "$target-flashroot" "mk_root_tree failed"
+		elif ! mk_flash_genimage "$fr/rootfs" "$ps" "$fr/aligned" >"$fr/aligned.log" 2>&1; then
+			record FAIL "$target-flashroot" "genimage failed: $(tail -n 3 "$fr/aligned.log" | tr '\n' ' ')"
+		else
+			mk_flash_moved "$fr/aligned" $((4096 + 4)) "$fr/misaligned" "$ps" >"$fr/misaligned.log" 2>&1 ||
+				record FAIL "$target-flashroot-misaligned" "the moved flash image failed (see $fr/misaligned.log)"
+			for kind in aligned misaligned; do
+				local maps=("${rootmaps[@]}") default=any
+				[ $kind = aligned ] || { maps=("${rootmaps_page[@]}"); default=none; }
+				[ -f "$fr/$kind/cramfsck.json" ] || continue
+				parts="$(cat "$fr/$kind/offset-k")k(boot),-(rootfs)"
+				if python3 "$here/mkmanifest.py" "$fr/rootfs" --xip-json "$fr/$kind/cramfsck.json" \
+					--run "0 - /bin/busybox true" --run "0 / /usr/bin/hello chroot" \
+					--run "3 - /usr/bin/hello exit abc" \
+					--run "0 - /$interp --library-path /$libdir /usr/bin/hello ld.so" \
+					--run "0 - /bin/busybox sh -c 'ls /usr/bin >/dev/null'" \
+					"${maps[@]}" >"$fr/$kind/manifest"; then
+					cases+=("flashroot-$kind|$fr/$kind/flash-xip.img|root:$parts|$default|$fr/$kind/manifest|$fr/$kind/manifest")
+				else
+					record FAIL "$target-flashroot-$kind" "mkmanifest.py failed"
+				fi
+			done
+		fi
 	fi
 
 	# the last-page bug: page-multiple files stored all direct

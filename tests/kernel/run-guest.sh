@@ -14,6 +14,12 @@
 # or mtd:4000000.flash), mtd0 or /dev/mtdblock0 (all three map directly), or
 # loop: a copy of the image in the initramfs on a loop device (the driver's
 # block device path; nothing is mapped directly).
+# --dev root:PARTS (arm64 only) boots without an initramfs: IMG is a whole
+# flash image, PARTS its partitions as mtdparts= gives them for the flash
+# (e.g. 2m(boot),-(rootfs)), and the kernel mounts the partition "rootfs"
+# as its root filesystem (root=mtd:rootfs) and runs /init from it
+# (guest/rootinit).  The manifest is written into the copy of the flash
+# image at the start of the first partition, which must be large enough.
 # Exit status 0 only when the guest finished in time and reported fail=0.
 set -euo pipefail
 
@@ -55,6 +61,14 @@ fi
 [ -f "$kernel" ] || die "kernel '$kernel' not found"
 guestdir=$("$here/build-guest.sh" "$arch") || die "cannot build the guest programs for $arch"
 
+root_parts=
+case $dev in
+root:*)
+	root_parts=${dev#root:}
+	[ "$arch" = arm64 ] || die "--dev root: needs an arm64 target (the virt board's CFI flash)"
+	;;
+esac
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/run-guest.XXXXXX")
 cleanup() { [ "$keep" = 1 ] || rm -rf "$work"; }
 trap cleanup EXIT
@@ -91,11 +105,24 @@ arm64-*)
 	truncate -s 64M "$work/flash1.img"
 	qemu=(qemu-system-aarch64 -M virt,secure=on -cpu max -m 1G
 		-drive "if=pflash,unit=1,format=raw,readonly=on,file=$work/flash1.img")
-	cmdline="console=ttyAMA0 $cmdline xipcheck.dev=${dev:-mtd:4000000.flash} xipcheck.flash=0x4000000,0x4000000"
+	if [ -n "$root_parts" ]; then
+		# the manifest at the start of the first partition, "end-of-manifest" after it
+		first=$(python3 -c 'import re, sys
+m = re.match(r"(\d+)([kKmM]?)\(", sys.argv[1])
+print(int(m.group(1)) * {"": 1, "k": 1024, "m": 1 << 20}[m.group(2).lower()] if m else 0)' "$root_parts")
+		{ cat "$manifest"; echo end-of-manifest; } >"$work/manifest.part"
+		[ "$(stat -c %s "$work/manifest.part")" -le "$first" ] ||
+			die "the manifest does not fit in the first partition of $root_parts"
+		dd if="$work/manifest.part" of="$work/flash1.img" conv=notrunc status=none
+		cmdline="console=ttyAMA0 $cmdline root=mtd:rootfs rootfstype=cramfs ro init=/init"
+		cmdline="$cmdline mtdparts=4000000.flash:$root_parts xipcheck.flash=0x4000000,0x4000000"
+	else
+		cmdline="console=ttyAMA0 $cmdline xipcheck.dev=${dev:-mtd:4000000.flash} xipcheck.flash=0x4000000,0x4000000"
+	fi
 	;;
 esac
-qemu+=(-display none -monitor none -serial stdio -no-reboot
-	-kernel "$kernel" -initrd "$work/initramfs.cpio" -append "$cmdline")
+qemu+=(-display none -monitor none -serial stdio -no-reboot -kernel "$kernel" -append "$cmdline")
+[ -n "$root_parts" ] || qemu+=(-initrd "$work/initramfs.cpio")
 command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not found"
 
 echo "run-guest: booting $target with $(basename "$image") ($image_size bytes), time limit ${timeout_s} s" >&2

@@ -316,7 +316,8 @@ static void fail(const char *fmt, ...)
 
 /* ---- the tree ---- */
 
-static unsigned tree_bad, tree_extra, tree_missing, tree_seen, tree_known;
+static unsigned tree_bad, tree_extra, tree_missing, tree_seen, tree_known, tree_mounts;
+static dev_t root_dev;
 
 static void check_node(const char *rel, const struct stat *st)
 {
@@ -395,6 +396,24 @@ static void walk(const char *rel)
 			fail("entry %s BAD lstat=%s", esc(child), strerror(errno));
 			continue;
 		}
+		if (st.st_dev != root_dev) {
+			/*
+			 * Something mounted on a directory of the image (/proc
+			 * when the image is the root filesystem): the directory
+			 * is there, and what is below it is not the image's.
+			 */
+			struct entry *e = find_entry(child);
+
+			tree_mounts++;
+			if (e && e->type == 'd') {
+				e->seen = true;
+				say("entry %s mountpoint", esc(child));
+			} else {
+				tree_bad++;
+				fail("entry %s BAD mountpoint%s", esc(child), e ? " not-a-directory" : " extra");
+			}
+			continue;
+		}
 		check_node(child, &st);
 		if (S_ISDIR(st.st_mode))
 			walk(child);
@@ -411,6 +430,7 @@ static void check_tree(void)
 		fail("error cannot stat %s: %s", root, strerror(errno));
 		return;
 	}
+	root_dev = st.st_dev;
 	check_node("/", &st);
 	walk("/");
 	for (i = 0; i < n_entries; i++) {
@@ -433,8 +453,8 @@ static void check_tree(void)
 			     found ? "found" : "absent", entries[i].known_missing ? " known=dirent-bug" : "");
 		}
 	}
-	say("tree entries=%zu seen=%u missing=%u extra=%u bad=%u known=%u", n_entries, tree_seen,
-	    tree_missing, tree_extra, tree_bad, tree_known);
+	say("tree entries=%zu seen=%u missing=%u extra=%u bad=%u known=%u mounts=%u", n_entries, tree_seen,
+	    tree_missing, tree_extra, tree_bad, tree_known, tree_mounts);
 	if (!tree_missing && !tree_extra && !tree_bad)
 		pass_count++;
 }
@@ -928,6 +948,9 @@ static void run_vma_cb(struct vma_info *v, void *arg)
 	size_t n = strlen(c->prefix);
 	const char *kind;
 
+	/* below the root: with the image as the root filesystem, every file */
+	while (n && c->prefix[n - 1] == '/')
+		n--;
 	if (strncmp(v->path, c->prefix, n) != 0 || (v->path[n] != '/' && v->path[n] != 0))
 		return;
 	unsigned long pages = (v->end - v->start) / (unsigned long)page_size;
