@@ -25,7 +25,10 @@ if [ "$status" -ne 0 ]; then
 	done
 	exit "$status"
 fi
-# the release tarball builds and passes its own unit and CLI tests
+# the release tarball builds and passes its own unit and CLI tests; the peers' test data
+# stays next to the source tree
+CRAMFS_PEERS_DIR=$(cd "$top/../shared/peers" 2>/dev/null && pwd || echo "$top/../shared/peers")
+export CRAMFS_PEERS_DIR
 make distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-system-tests"
 cd "$top"
 # the zlib build: its golden images, and plain images byte-identical to util-linux mkfs.cramfs's

@@ -82,7 +82,8 @@ done
 CASE=
 
 # ---- util-linux's test data ----
-PEERS=$SRCDIR/../shared/peers/util-linux-cramfs
+# next to the source tree; a tree unpacked elsewhere (make distcheck) is told by CRAMFS_PEERS_DIR
+PEERS=${CRAMFS_PEERS_DIR:-$SRCDIR/../shared/peers}/util-linux-cramfs
 for f in cramfs-little.img cramfs-big.img fsck-endianness fsck-bad-header-nopad-4K-le; do
 	[ -f "$PEERS/$f" ] || die "util-linux's cramfs test data is missing: no $PEERS/$f (see ../shared/peers/README.md)"
 done
