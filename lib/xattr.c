@@ -100,7 +100,8 @@ static int cmp_attr_name(const void *key, const void *elem)
 
 int cr_lost_attr_add(struct build *b, const char *name, const char *path, const char *detail)
 {
-	struct lost_attr *a = bsearch(name, b->lost_attrs, b->nlost_attrs, sizeof(*a), cmp_attr_name);
+	struct lost_attr *a = b->nlost_attrs ? bsearch(name, b->lost_attrs, b->nlost_attrs, sizeof(*a), cmp_attr_name)
+					     : NULL;
 	struct lost_example *ex;
 	size_t at = 0;
 
