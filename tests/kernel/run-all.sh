@@ -291,6 +291,16 @@ if bad:
 PY
 }
 
+# mkmanifest.py's --expect-map arguments for the text (r-xp) of each program
+# below PREFIX, into the array VAR.
+expect_maps() { # VAR PREFIX KIND PATH...
+	local -n into=$1
+	local prefix=$2 kind=$3 p
+	shift 3
+	into=()
+	for p in "$@"; do into+=(--expect-map "$prefix$p r-xp $kind"); done
+}
+
 # The test tree as a root filesystem for guest/rootinit: its init, xipcheck,
 # the device nodes it opens before anything is mounted, and mount points.
 mk_root_tree() { # TREE DEST GUESTDIR
@@ -386,10 +396,9 @@ prepare() { # TARGET
 	local tree=${trees[$arch]} interp libdir
 	interp=$(cd "$tree" && ls lib64/ld-linux-x86-64.so.2 lib/ld-linux-aarch64.so.1 2>/dev/null | head -n 1)
 	libdir=$(cd "$tree" && ls -d lib/*-linux-gnu | head -n 1)
-	local rootmaps=(--expect-map "/bin/busybox r-xp direct" --expect-map "/usr/bin/hello r-xp direct"
-		--expect-map "/$libdir/libc.so.6 r-xp direct" --expect-map "/$interp r-xp direct")
-	local rootmaps_page=(--expect-map "/bin/busybox r-xp page" --expect-map "/usr/bin/hello r-xp page"
-		--expect-map "/$libdir/libc.so.6 r-xp page" --expect-map "/$interp r-xp page")
+	# the text of the programs the runs start: how each must be mapped (expect_maps)
+	local progs=(/bin/busybox /usr/bin/hello "/$libdir/libc.so.6" "/$interp") xipmaps
+	expect_maps xipmaps /mnt direct "${progs[@]}"
 	local runs=(--run "0 - /mnt/bin/busybox true"
 		--run "0 /mnt /usr/bin/hello chroot"
 		--run "3 /mnt /usr/bin/hello exit abc"
@@ -433,8 +442,7 @@ prepare() { # TARGET
 		if "$MKCRAMFS" -b "$ps" -X "$tree" "$xp/xip.img" >"$xp/mkcramfs.log" 2>&1 &&
 			"$CRAMFSCK" -b "$ps" --xip --json "$xp/xip.img" >"$xp/cramfsck.json" 2>"$xp/cramfsck.err"; then
 			python3 "$here/mkmanifest.py" "$tree" --xip-json "$xp/cramfsck.json" "${runs[@]}" \
-				--expect-map "/mnt/bin/busybox r-xp direct" --expect-map "/mnt/usr/bin/hello r-xp direct" \
-				--expect-map "/mnt/$libdir/libc.so.6 r-xp direct" --expect-map "/mnt/$interp r-xp direct" \
+				"${xipmaps[@]}" \
 				>"$xp/manifest" &&
 				cases+=("xip|$xp/xip.img|-|any|$xp/manifest|$xp/manifest")
 		else
@@ -501,8 +509,10 @@ prepare() { # TARGET
 			mk_flash_moved "$fr/aligned" $((4096 + 4)) "$fr/misaligned" "$ps" >"$fr/misaligned.log" 2>&1 ||
 				record FAIL "$target-flashroot-misaligned" "the moved flash image failed (see $fr/misaligned.log)"
 			for kind in aligned misaligned; do
-				local maps=("${rootmaps[@]}") default=any
-				[ $kind = aligned ] || { maps=("${rootmaps_page[@]}"); default=none; }
+				# aligned: the text runs from flash; misaligned: from the page cache
+				local maps text=direct default=any
+				[ $kind = aligned ] || { text=page; default=none; }
+				expect_maps maps "" "$text" "${progs[@]}"
 				[ -f "$fr/$kind/cramfsck.json" ] || continue
 				parts="$(cat "$fr/$kind/offset-k")k(boot),-(rootfs)"
 				if python3 "$here/mkmanifest.py" "$fr/rootfs" --xip-json "$fr/$kind/cramfsck.json" \
