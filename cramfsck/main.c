@@ -258,6 +258,74 @@ static const char *mapping_name(enum cramfs_xip_mapping m)
 	return m == CRAMFS_MAP_ALL ? "all" : m == CRAMFS_MAP_PARTIAL ? "partial" : "none";
 }
 
+static void print_perms(uint32_t flags)
+{
+	printf("%c%c%c", flags & 4 ? 'r' : '-', flags & 2 ? 'w' : '-', flags & 1 ? 'x' : '-');
+}
+
+static void print_pages(uint32_t first, uint32_t count)
+{
+	if (count == 1)
+		printf("page %u", first);
+	else
+		printf("pages %u-%u", first, first + count - 1);
+}
+
+static void print_segments_json(const struct cramfs_xip_file *f)
+{
+	if (!f->segments) {
+		printf("null");
+		return;
+	}
+	printf("[");
+	for (size_t i = 0; i < f->nsegments; i++) {
+		const struct cramfs_xip_segment *g = &f->segments[i];
+
+		printf("%s{\"perms\": \"", i ? ", " : "");
+		print_perms(g->flags);
+		printf("\", \"first\": %u, \"pages\": %u, \"direct_pages\": %u, \"reason\": ", g->first, g->pages,
+		       g->direct_pages);
+		if (g->reason)
+			json_string(g->reason);
+		else
+			printf("null");
+		printf(", \"reason_page\": %u}", g->reason_page);
+	}
+	printf("]");
+}
+
+/*
+ * An ELF file is reported by the mappings a program makes, one per PT_LOAD
+ * segment: the read-only ones from flash as far as the kernel maps them,
+ * the writable data from RAM as always.
+ */
+static void print_elf_line(const struct cramfs_xip_file *f)
+{
+	enum cramfs_xip_mapping m = !f->ro_direct_pages ? CRAMFS_MAP_NONE :
+				    f->ro_direct_pages == f->ro_pages ? CRAMFS_MAP_ALL : CRAMFS_MAP_PARTIAL;
+
+	printf("%-8s %5u/%-5u ", mapping_name(m), f->ro_direct_pages, f->ro_pages);
+	cramfs_put_text(stdout, f->path);
+	printf(" (ELF:");
+	for (size_t i = 0; i < f->nsegments; i++) {
+		const struct cramfs_xip_segment *g = &f->segments[i];
+
+		printf("%s ", i ? ";" : "");
+		print_perms(g->flags);
+		printf(" ");
+		print_pages(g->first, g->pages);
+		if (g->flags & 2)
+			printf(" from RAM, as writable data always is");
+		else if (g->direct_pages == g->pages)
+			printf(" from flash");
+		else if (g->direct_pages)
+			printf(", %u from flash, page %u on: %s", g->direct_pages, g->reason_page, g->reason);
+		else
+			printf(" not from flash: %s", g->reason);
+	}
+	printf(")\n");
+}
+
 static int print_file(const struct cramfs_xip_file *f, void *arg)
 {
 	struct report *r = arg;
@@ -277,14 +345,23 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 			json_string(f->reason);
 		else
 			printf("null");
-		printf(", \"reason_page\": %u, \"last_page_read_bug\": %s}", f->reason_page,
+		printf(", \"reason_page\": %u, \"last_page_read_bug\": %s, \"segments\": ", f->reason_page,
 		       f->last_page_read_bug ? "true" : "false");
+		print_segments_json(f);
+		printf(", \"ro_pages\": %u, \"ro_direct_pages\": %u}", f->ro_pages, f->ro_direct_pages);
 		r->first = false;
 		return 0;
 	}
 	/* a rootfs has thousands of files that map nothing: -v lists them, the summary counts them */
 	if (!r->all && f->mapping == CRAMFS_MAP_NONE && !f->run_pages && !f->last_page_read_bug)
 		return 0;
+	if (f->segments && f->ro_pages) {
+		print_elf_line(f);
+		if (f->last_page_read_bug)
+			printf("         warning: the last page is direct in a page-multiple file: stock kernels read "
+			       "it as zeros\n");
+		return 0;
+	}
 	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
 	cramfs_put_text(stdout, f->path);
 	if (f->mapping == CRAMFS_MAP_ALL)
@@ -407,7 +484,8 @@ static int xip_report(struct cramfs_image *img, bool json, bool nommu, bool all,
 	} else {
 		printf("mapping  direct/pages path  (%s, %u-byte pages",
 		       nommu ? "no-MMU kernel: a request for the whole file gets the flash address only when it is "
-		       "one direct run" : "MMU kernel: read-only mmap of the whole file", info->blksize);
+		       "one direct run" : "MMU kernel: read-only mmap of the whole file; of an ELF file, each "
+		       "read-only segment", info->blksize);
 		if (phys)
 			printf(", image at physical address 0x%llx", (unsigned long long)*phys);
 		printf(")\n");
@@ -429,6 +507,10 @@ static int xip_report(struct cramfs_image *img, bool json, bool nommu, bool all,
 		if (nommu)
 			printf(", \"flat_files\": %llu, \"flat_in_place\": %llu", (unsigned long long)t.flat_files,
 			       (unsigned long long)t.flat_in_place);
+		else
+			printf(", \"elf_files\": %llu, \"elf_ro_pages\": %llu, \"elf_ro_direct_pages\": %llu",
+			       (unsigned long long)t.elf_files, (unsigned long long)t.elf_ro_pages,
+			       (unsigned long long)t.elf_ro_direct_pages);
 		printf("}\n}\n");
 	} else if (nommu) {
 		printf("%llu files: %llu whole in flash, %llu not; %llu files with %llu of %llu pages in direct runs; "
@@ -439,10 +521,13 @@ static int xip_report(struct cramfs_image *img, bool json, bool nommu, bool all,
 		       (unsigned long long)t.flat_files, (unsigned long long)t.flat_in_place,
 		       (unsigned long long)cr->unreferenced_bytes);
 	} else {
-		printf("%llu files: %llu all direct, %llu partly, %llu not; %llu files with %llu of %llu pages "
+		printf("%llu files: %llu all direct, %llu partly, %llu not; %llu ELF files with %llu of %llu "
+		       "read-only segment pages from flash; %llu files with %llu of %llu pages "
 		       "directly mappable; %llu unreferenced bytes (%.4f%% of %llu)\n",
 		       (unsigned long long)t.files, (unsigned long long)t.files_all,
 		       (unsigned long long)t.files_partial, (unsigned long long)t.files_none,
+		       (unsigned long long)t.elf_files, (unsigned long long)t.elf_ro_direct_pages,
+		       (unsigned long long)t.elf_ro_pages,
 		       (unsigned long long)t.xip_files, (unsigned long long)t.run_pages, (unsigned long long)t.pages,
 		       (unsigned long long)cr->unreferenced_bytes,
 		       image_size ? 100.0 * (double)cr->unreferenced_bytes / (double)image_size : 0.0, image_size);

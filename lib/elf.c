@@ -446,7 +446,7 @@ static int collect_ranges(struct elf_ctx *c, const uint8_t *tab, uint64_t count,
 	const size_t n = (size_t)count, step = c->lay->phdr_size;
 	struct cramfs_elf_range *r = NULL;
 	struct elf_phdr ph;
-	size_t i, nro = 0;
+	size_t i, nro = 0, nload = 0;
 	uint64_t end;
 
 	for (i = 0; i < n; i++) {
@@ -458,8 +458,21 @@ static int collect_ranges(struct elf_ctx *c, const uint8_t *tab, uint64_t count,
 				    (unsigned long long)c->file_size);
 		if (is_ro_load(&ph))
 			nro++;
+		if (ph.type == PT_LOAD && ph.filesz > 0)
+			nload++;
 	}
 
+	if (nload) {
+		info->segments = calloc(nload, sizeof(*info->segments));
+		if (!info->segments)
+			return fail(c, -ENOMEM, "out of memory");
+		for (i = 0; i < n; i++) {
+			read_phdr(c, tab + i * step, &ph);
+			if (ph.type == PT_LOAD && ph.filesz > 0)
+				info->segments[info->nsegments++] =
+					(struct cramfs_elf_segment){ ph.offset, ph.offset + ph.filesz, ph.flags };
+		}
+	}
 	if (nro) {
 		r = calloc(nro, sizeof(*r));
 		if (!r)
@@ -515,8 +528,10 @@ static int parse(struct elf_ctx *c, struct cramfs_elf_info *info)
 		if (ret)
 			return ret;
 		ret = collect_ranges(c, p, count, info);
-		if (ret)
+		if (ret) {
+			cramfs_elf_info_free(info);
 			return ret;
+		}
 	}
 
 	info->elf_class = c->lay->bits;
@@ -597,5 +612,6 @@ void cramfs_elf_info_free(struct cramfs_elf_info *info)
 	if (!info)
 		return;
 	free(info->ranges);
+	free(info->segments);
 	memset(info, 0, sizeof(*info));
 }

@@ -21,12 +21,24 @@ struct cramfs_elf_range {
 	uint64_t end;     /* p_offset + p_filesz, clamped to nothing: if it passes the file size the ELF is rejected */
 };
 
+/* A PT_LOAD segment with bytes in the file: the mapping a program makes of it. */
+struct cramfs_elf_segment {
+	uint64_t start, end;       /* p_offset, p_offset + p_filesz */
+	uint32_t flags;            /* p_flags: CRAMFS_ELF_PF_R, _W, _X */
+};
+
+#define CRAMFS_ELF_PF_X 1u
+#define CRAMFS_ELF_PF_W 2u
+#define CRAMFS_ELF_PF_R 4u
+
 struct cramfs_elf_info {
 	int elf_class;             /* 32 or 64 */
 	int big_endian;            /* 1 if ELFDATA2MSB */
 	uint16_t machine;          /* e_machine */
 	size_t nranges;
 	struct cramfs_elf_range *ranges; /* malloc'd, sorted by start, overlapping/adjacent ranges merged; free with cramfs_elf_info_free */
+	size_t nsegments;
+	struct cramfs_elf_segment *segments; /* malloc'd: every PT_LOAD with p_filesz > 0, in table order */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf.h"
 #include "flat.h"
 #include "image.h"
 
@@ -33,7 +34,9 @@ struct reporter {
 	size_t cap;
 	uint64_t phys;                  /* the physical address of the image's first byte */
 	char misaligned[128];           /* the reason, naming the address, when phys is not page aligned */
-	uint8_t *head;                  /* no-MMU: a file's first block */
+	uint8_t *head;                  /* a file's first block */
+	struct cramfs_xip_segment *segs;
+	size_t segs_cap;
 	char flat_why[160];
 };
 
@@ -77,17 +80,17 @@ static bool last_page_shared(const struct cramfs_image *img, const struct cramfs
 }
 
 /*
- * Pages a mapping from pgoff to the file's end (total pages) gets directly,
- * and why not more.  When that is none, *skip is how many pages from pgoff
- * on no mapping can start at either: the rest of a misaligned run is just as
- * misaligned (its addresses are a page apart), so the caller need not try
- * each of them (which made files of misaligned runs quadratic).
+ * Pages a mapping of count pages from pgoff (of a file of total pages) gets
+ * directly, and why not more.  When that is none, *skip is how many pages
+ * from pgoff on no mapping can start at either: the rest of a misaligned
+ * run is just as misaligned (its addresses are a page apart), so the caller
+ * need not try each of them (which made files of misaligned runs quadratic).
  */
-static uint32_t direct_from(const struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
-			    uint32_t pgoff, uint32_t total, const char **reason, uint32_t *reason_page, uint32_t *skip,
-			    uint32_t *offset)
+static uint32_t direct_in(const struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
+			  uint32_t pgoff, uint32_t count, uint32_t total, const char **reason, uint32_t *reason_page,
+			  uint32_t *skip, uint32_t *offset)
 {
-	uint32_t first, pages = total - pgoff, n = block_range(img, e, pgoff, pages, &first);
+	uint32_t first, pages = count, n = block_range(img, e, pgoff, pages, &first);
 	/* the kernel's offset is 32 bits, and an offset of 0 means "no range" */
 	uint32_t addr = first << CRAMFS_BLK_DIRECT_PTR_SHIFT;
 
@@ -117,6 +120,14 @@ static uint32_t direct_from(const struct reporter *r, const struct cramfs_image 
 	if (!n)
 		*reason = "no suitable block remaining";
 	return n;
+}
+
+/* The same for a mapping from pgoff to the end of the file. */
+static uint32_t direct_from(const struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
+			    uint32_t pgoff, uint32_t total, const char **reason, uint32_t *reason_page, uint32_t *skip,
+			    uint32_t *offset)
+{
+	return direct_in(r, img, e, pgoff, total - pgoff, total, reason, reason_page, skip, offset);
 }
 
 static int add_run(struct reporter *r, size_t *n, uint32_t first, uint32_t count, uint32_t offset)
@@ -159,11 +170,91 @@ static int deliver(struct reporter *r, struct cramfs_xip_file *f, size_t nruns)
 	case CRAMFS_MAP_PARTIAL: t->files_partial++; break;
 	default: t->files_none++; break;
 	}
+	if (f->segments) {
+		t->elf_files++;
+		t->elf_ro_pages += f->ro_pages;
+		t->elf_ro_direct_pages += f->ro_direct_pages;
+	}
 	if (f->flat)
 		t->flat_files++;
 	if (f->flat_in_place)
 		t->flat_in_place++;
 	return r->fn ? r->fn(f, r->arg) : 0;
+}
+
+/*
+ * An ELF file's headers, from its first block (or, when the program header
+ * table lies further in, the whole file).  Returns CRAMFS_ELF_OK with info
+ * filled, another CRAMFS_ELF_ result, or -ENOMEM.
+ */
+static int read_elf(struct reporter *r, struct cramfs_image *img, const struct cramfs_entry *e,
+		    struct cramfs_elf_info *info)
+{
+	uint32_t bs = img->info.blksize, size = e->inode.size;
+	uint64_t need = 0;
+	uint8_t *all;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	if (size < 4 || img_read_first_block(img, e, r->head))
+		return CRAMFS_ELF_NOT_ELF;
+	ret = cramfs_elf_parse(r->head, size < bs ? size : bs, size, info, &need, NULL, 0);
+	if (ret != CRAMFS_ELF_NEED_MORE)
+		return ret;
+	all = malloc(size);
+	if (!all)
+		return -ENOMEM;
+	ret = cramfs_image_read(img, e, all) ? CRAMFS_ELF_BAD : cramfs_elf_parse(all, size, size, info, NULL, NULL, 0);
+	free(all);
+	return ret;
+}
+
+/* What a program's mapping of each PT_LOAD segment gets, each mapping alone. */
+static int report_segments(struct reporter *r, struct cramfs_image *img, const struct cramfs_entry *e,
+			   struct cramfs_xip_file *f)
+{
+	uint32_t bs = img->info.blksize, skip, offset;
+	struct cramfs_elf_info info;
+	int ret = read_elf(r, img, e, &info);
+
+	if (ret != CRAMFS_ELF_OK)
+		return ret < 0 ? ret : 0;
+	if (!info.nsegments) {
+		cramfs_elf_info_free(&info);
+		return 0;
+	}
+	if (info.nsegments > r->segs_cap) {
+		struct cramfs_xip_segment *v = realloc(r->segs, info.nsegments * sizeof(*v));
+		if (!v) {
+			cramfs_elf_info_free(&info);
+			return -ENOMEM;
+		}
+		r->segs = v;
+		r->segs_cap = info.nsegments;
+	}
+	for (size_t i = 0; i < info.nsegments; i++) {
+		const struct cramfs_elf_segment *g = &info.segments[i];
+		struct cramfs_xip_segment *v = &r->segs[i];
+
+		v->first = (uint32_t)(g->start / bs);
+		v->pages = (uint32_t)((g->end + bs - 1) / bs) - v->first;
+		v->flags = g->flags;
+		if (g->flags & CRAMFS_ELF_PF_W) {
+			/* a private writable mapping always comes from the page cache */
+			v->direct_pages = 0;
+			v->reason = "writable";
+			v->reason_page = v->first;
+			continue;
+		}
+		v->direct_pages = direct_in(r, img, e, v->first, v->pages, f->pages, &v->reason, &v->reason_page,
+					    &skip, &offset);
+		f->ro_pages += v->pages;
+		f->ro_direct_pages += v->direct_pages;
+	}
+	f->segments = r->segs;
+	f->nsegments = info.nsegments;
+	cramfs_elf_info_free(&info);
+	return 0;
 }
 
 static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
@@ -201,6 +292,9 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 		}
 	}
 	f.last_page_read_bug = last_page_read_bug(img, e, pages);
+	err = report_segments(r, img, e, &f);
+	if (err)
+		return err;
 done:
 	return deliver(r, &f, nruns);
 }
@@ -218,12 +312,17 @@ int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xi
 	int err;
 
 	memset(totals, 0, sizeof(*totals));
+	r.head = malloc(img->info.blksize);
+	if (!r.head)
+		return -ENOMEM;
 	if (!cramfs_xip_phys_aligned(img, phys_addr))
 		snprintf(r.misaligned, sizeof(r.misaligned),
 			 "data is not page aligned (image at physical address 0x%" PRIx64 ", %" PRIu32 "-byte pages)",
 			 phys_addr, img->info.blksize);
 	err = cramfs_image_walk(img, report_file, &r);
 	free(r.runs);
+	free(r.segs);
+	free(r.head);
 	return err ? err : img_unchanged(img);
 }
 

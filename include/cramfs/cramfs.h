@@ -267,6 +267,15 @@ struct cramfs_xip_run {
 	uint32_t offset;        /* image offset of page first's data */
 };
 
+/* One PT_LOAD segment of an ELF file, as a program maps it. */
+struct cramfs_xip_segment {
+	uint32_t first, pages;          /* the pages its mapping covers */
+	uint32_t flags;                 /* p_flags: 4 read, 2 write, 1 execute */
+	uint32_t direct_pages;          /* mapped from flash, from first on (never for a writable one) */
+	const char *reason;             /* why not all, in the kernel's words (or "writable"); NULL if all */
+	uint32_t reason_page;
+};
+
 /*
  * The kernel's decision for a read-only mmap of the whole file, made with
  * the driver's own rules (Linux >= 4.15, CONFIG_CRAMFS_MTD, an MMU, the
@@ -285,6 +294,10 @@ struct cramfs_xip_file {
 	size_t nruns;
 	uint32_t run_pages;             /* pages in those runs */
 	bool last_page_read_bug;        /* stock kernels read the last page as zeros */
+	/* cramfs_xip_report_at only: an ELF file's PT_LOAD segments, each mapped alone (NULL if not ELF) */
+	const struct cramfs_xip_segment *segments;
+	size_t nsegments;
+	uint32_t ro_pages, ro_direct_pages;     /* pages of its read-only segments; those from flash */
 	/* cramfs_xip_report_nommu only: */
 	uint32_t offset;                /* image offset of page 0's data when direct_pages, else 0 */
 	bool flat;                      /* a FLAT program (bFLT revision 4 header) */
@@ -300,6 +313,7 @@ struct cramfs_xip_totals {
 	uint64_t pages, run_pages;      /* all pages; pages in directly mappable runs */
 	uint64_t read_bug_files;
 	uint64_t flat_files, flat_in_place;     /* cramfs_xip_report_nommu: FLAT programs; text in flash */
+	uint64_t elf_files, elf_ro_pages, elf_ro_direct_pages;  /* cramfs_xip_report_at: ELF files */
 };
 
 typedef int (*cramfs_xip_fn)(const struct cramfs_xip_file *f, void *arg);

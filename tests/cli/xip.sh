@@ -62,7 +62,8 @@ nlisted=$(grep '"path"' "$TMP/x4096.json" |
 	grep -c '"direct_pages": [1-9]\|"run_pages": [1-9]\|"last_page_read_bug": true')
 expect "text report: a line for each of the $nlisted files with direct pages, and the heading and totals" \
 	test "$(wc -l <"$TMP/x.txt")" -eq $((nlisted + 2))
-expect "text report: busybox is listed, partly direct" grep -q '^partial .* /bin/busybox (page' "$TMP/x.txt"
+expect "text report: busybox is listed by its segments, text from flash, data from RAM" \
+	grep -q '^all .* /bin/busybox (ELF: .*r-x pages [0-9-]* from flash;.* rw- pages [0-9-]* from RAM' "$TMP/x.txt"
 expect "text report: a file that maps nothing is not listed" sh -c "! grep -q '^none  .* (unsuitable block layout)\$' '$TMP/x.txt'"
 expect "text report -v: one line for each of the $nfiles files" \
 	test "$(grep -c '^\(all\|partial\|none\) ' "$TMP/xv.txt")" -eq "$nfiles"

@@ -2,7 +2,9 @@
 """Independent oracle for XIP tests: which pages of a tree's ELF files mkcramfs -X must store direct.
 
 Reads every regular file of TREE itself (no project code), finds the PT_LOAD segments without PF_W,
-and compares the pages they cover with the runs `cramfsck --xip --json` reports for the image.
+and compares the pages they cover with the runs `cramfsck --xip --json` reports for the image; and
+each ELF file's segments (permissions, first page, page count) with the report's "segments", a
+read-only segment's direct pages being the expected direct pages from its first on.
 
     elfpages.py TREE REPORT.json [--blocksize N] [--direct-last-page]
 
@@ -17,7 +19,8 @@ import struct
 import sys
 
 
-def ro_pages(path, size, page):
+def ro_pages(path, size, page, segments=None):
+    """The pages of the read-only PT_LOADs; segments (a list) gets (perms, first, pages) of every PT_LOAD."""
     with open(path, 'rb') as f:
         head = f.read(64)
         if len(head) < 52 or head[:4] != b'\x7fELF' or head[4] not in (1, 2) or head[5] not in (1, 2):
@@ -33,6 +36,8 @@ def ro_pages(path, size, page):
             fmt, want = end + 'IIIIIIII', 32
         if phnum == 0 or phentsize != want or phoff + phnum * phentsize > size:
             return set()
+        if segments is not None:
+            segments.append(None)     # an ELF file, whatever its segments
         f.seek(phoff)
         table = f.read(phnum * phentsize)
     pages = set()
@@ -45,7 +50,13 @@ def ro_pages(path, size, page):
         if p_type != 1 or p_filesz == 0:
             continue
         if p_offset + p_filesz > size:
+            if segments is not None:
+                segments.clear()
             return set()          # a lying header: not treated as ELF
+        if segments is not None:
+            first = p_offset // page
+            segments.append((''.join(c if p_flags & b else '-' for c, b in (('r', 4), ('w', 2), ('x', 1))),
+                             first, (p_offset + p_filesz + page - 1) // page - first))
         if p_flags & 2:
             continue
         pages.update(range(p_offset // page, (p_offset + p_filesz + page - 1) // page))
@@ -71,9 +82,10 @@ def main():
     if report['blksize'] != page:
         print(f'report is for {report["blksize"]}-byte pages, expected {page}')
         return 1
-    got = {}
+    got, segs = {}, {}
     for entry in report['files']:
         got[entry['path']] = set(p for first, count in entry['runs'] for p in range(first, first + count))
+        segs[entry['path']] = entry.get('segments', 'absent')
 
     bad = expected_total = 0
     for root, dirs, files in os.walk(tree):
@@ -84,7 +96,8 @@ def main():
             if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
                 continue
             rel = '/' + os.path.relpath(full, tree)
-            want = ro_pages(full, st.st_size, page)
+            segments = []
+            want = ro_pages(full, st.st_size, page, segments)
             npages = (st.st_size + page - 1) // page
             if want and st.st_size % page == 0 and not direct_last:
                 want.discard(npages - 1)
@@ -100,6 +113,22 @@ def main():
                 print(f'{rel}: expected {len(want)} direct pages, report has {len(have)}'
                       f'; not direct: {missing[:8]}{"..." if len(missing) > 8 else ""}'
                       f'; unexpected: {extra[:8]}{"..." if len(extra) > 8 else ""}')
+                bad += 1
+            if segs[rel] == 'absent':
+                continue          # a report without segments (an older cramfsck): runs only
+            expect_segs = None
+            if len(segments) > 1:
+                expect_segs = []
+                for seg in segments[1:]:
+                    perms, first, count = seg
+                    direct = 0
+                    while 'w' not in perms and direct < count and first + direct in want:
+                        direct += 1
+                    expect_segs.append((perms, first, count, direct))
+            have_segs = None if segs[rel] is None else [
+                (g['perms'], g['first'], g['pages'], g['direct_pages']) for g in segs[rel]]
+            if have_segs != expect_segs:
+                print(f'{rel}: segments expected {expect_segs}, report has {have_segs}')
                 bad += 1
     print(f'elfpages: {expected_total} read-only ELF segment pages expected direct; '
           f'{len(got)} files in the report; {bad} mismatches')
