@@ -27,6 +27,7 @@ command -v "$cc" >/dev/null || die "$cc not found (apt-get install gcc-riscv64-l
 # -mcmodel=medany and no PIC: every address is auipc-relative.  No jump
 # tables and no switch conversion: both put tables of absolute addresses in
 # .rodata.  -Wl,-q keeps the relocations for elf2flt.py to check.
+# shellcheck disable=SC2054 # -Wl,... options hold commas
 cflags=(-Os -march=rv64imac -mabi=lp64 -mcmodel=medany -fno-pic -fno-pie -ffreestanding -fno-builtin
 	-fno-stack-protector -fno-jump-tables -fno-tree-switch-conversion -fno-tree-loop-distribute-patterns
 	-fno-asynchronous-unwind-tables -mno-relax -Wall -Wextra -Werror

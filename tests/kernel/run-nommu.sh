@@ -8,7 +8,8 @@
 #   run-nommu.sh [--kernels "stock patched"] [--out DIR] [--timeout S]
 #
 # Environment: MKCRAMFS, CRAMFSCK (the project's tools; required),
-# CRAMFS_KERNEL_VARIANTS, CRAMFS_KERNEL_PATCHES, CRAMFS_TEST_CACHE,
+# CRAMFS_KERNEL_VARIANTS, CRAMFS_KERNEL_PATCHES, CRAMFS_KERNEL_PATCHED_TARGETS
+# (without riscv64-nommu in it: the stock kernel only), CRAMFS_TEST_CACHE,
 # CRAMFS_KERNEL_TESTS=require, CRAMFS_KERNEL_KEEP=1, as for run-all.sh.
 #
 # Cases, on each kernel (riscv64-nommu-CASE on the stock kernel,
@@ -80,6 +81,11 @@ if [ -n "$patches" ] && [ ! -d "$patches" ]; then
 	exit 1
 fi
 [ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches
+# as for run-all.sh: the patched kernel only when CRAMFS_KERNEL_PATCHED_TARGETS (default: all) names the target
+case " ${CRAMFS_KERNEL_PATCHED_TARGETS-$target} " in
+*" $target "*) ;;
+*) variants=$(echo "$variants" | sed 's/patched//') ;;
+esac
 for v in $variants; do
 	case $v in
 	stock) ;;
@@ -99,9 +105,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 77
 fi
 have_json=0 have_mknommu=0 have_lastpage=0
-"$CRAMFSCK" --help 2>&1 | grep -q -- '--nommu' && "$CRAMFSCK" --help 2>&1 | grep -q -- '--json' && have_json=1
-"$MKCRAMFS" --help 2>&1 | grep -q -- '--nommu' && have_mknommu=1
-"$MKCRAMFS" --help 2>&1 | grep -q -- '--xip-direct-last-page' && have_lastpage=1
+# the help texts whole first: grep -q leaving early would fail the pipe (pipefail)
+ck_help=$("$CRAMFSCK" --help 2>&1)
+mk_help=$("$MKCRAMFS" --help 2>&1)
+grep -q -- '--nommu' <<<"$ck_help" && grep -q -- '--json' <<<"$ck_help" && have_json=1
+grep -q -- '--nommu' <<<"$mk_help" && have_mknommu=1
+grep -q -- '--xip-direct-last-page' <<<"$mk_help" && have_lastpage=1
 
 remove_out=0
 if [ -z "$out" ]; then
@@ -241,6 +250,7 @@ prepare() { # NAME MKCRAMFS_OPTIONS TREE_MAKER "MANIFEST_OPTIONS" "COMPARE_OPTIO
 		record FAIL "$target-$name" "the image does not show the bug: $why"
 		return
 	fi
+	# shellcheck disable=SC2034 # used through eval, with the quoted options of the case
 	local m=(python3 "$here/mknommumanifest.py" "$dir/tree" --xip-json "$dir/cramfsck.json")
 	if ! eval '"${m[@]}"' "$mopts" >"$dir/manifest" 2>"$dir/manifest.err"; then
 		record FAIL "$target-$name" "$(head -c 300 "$dir/manifest.err")"

@@ -711,6 +711,13 @@ static void two_maps(struct ctx *c, char **w, int n)
 			for (q = p; *q && !seq(q, path); q++)
 				;
 			if (*q) {
+				char *r = p, *o = p;
+
+				/* one space between the fields of the maps line */
+				for (; *r; r++)
+					if (*r != ' ' || (o > p && o[-1] != ' '))
+						*o++ = *r;
+				*o = 0;
 				vmas++;
 				l_nommu(&l, "twomaps-vma ");
 				l_esc(&l, w[1]);
