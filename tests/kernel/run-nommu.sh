@@ -26,7 +26,8 @@
 #              run from RAM
 #   flat-ram   a FLAT program with FLAT_FLAG_RAM in its header, in an -X
 #              image: cramfsck must predict its text is not in place, and
-#              the kernel copies it
+#              the kernel copies it; the same program without the flag is
+#              in place and runs from flash
 #   lastpage   `mkcramfs --xip --xip-direct-last-page` of page-multiple
 #              files: the stock kernel's read() gives their last page as
 #              zeros (an expected failure, verified byte for byte), the
@@ -277,7 +278,8 @@ if [ -n "${guestdir:-}" ] && [ $have_json = 1 ]; then
 	fi
 	prepare plain "" mk_xip_tree "$(q "${runs[@]}" --ram "$ram_prog 4")" "--no-flash"
 	prepare flat-ram "-X" mk_flat_ram_tree \
-		"$(q --run "/bin/nommuprog-ram 0" --run "/bin/nommuprog 0" --require-text "/bin/nommuprog-ram ram")" ""
+		"$(q --run "/bin/nommuprog-ram 0" --run "/bin/nommuprog 0" --require-text "/bin/nommuprog-ram ram" \
+			--require-text "/bin/nommuprog flash")" ""
 	if [ $have_lastpage = 1 ]; then
 		prepare lastpage "--xip=/lp/* --xip-direct-last-page" mk_lastpage_tree "" ""
 	else
