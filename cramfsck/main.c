@@ -125,6 +125,7 @@ static void __attribute__((noreturn)) help(void)
 	       "      --json               with --xip: print the report as JSON\n"
 	       "      --phys-addr=ADDR     with --xip: the image's physical address, flash base + partition\n"
 	       "                           offset (0x... or decimal); not page aligned is a problem\n"
+	       "      --nommu              with --xip: for a kernel without an MMU (whole requests, FLAT text)\n"
 	       "  -v, --verbose            list every entry and say what is checked\n"
 	       "  -a, -y                   accepted for compatibility with fsck; nothing is ever repaired\n"
 	       "  -h, --help               show this help and exit\n"
@@ -196,6 +197,8 @@ static bool parse_addr(const char *s, uint64_t *addr)
 
 struct report {
 	bool json;
+	bool nommu;
+	const uint64_t *phys;   /* the image's physical address, if given */
 	bool all;               /* text: list files that map nothing directly too */
 	bool first;
 	uint32_t blksize;
@@ -299,23 +302,102 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	return 0;
 }
 
+static void print_flat_json(const struct cramfs_xip_file *f, uint32_t bs)
+{
+	if (!f->flat) {
+		printf("null");
+		return;
+	}
+	printf("{\"text_len\": %u, \"text_pages\": %u, \"in_place\": %s, \"reason\": ", f->flat_text_len,
+	       (unsigned)(((uint64_t)f->flat_text_len + bs - 1) / bs), f->flat_in_place ? "true" : "false");
+	if (f->flat_reason)
+		json_string(f->flat_reason);
+	else
+		printf("null");
+	printf("}");
+}
+
+/* A no-MMU kernel: each whole-file request's outcome, and a FLAT program's text. */
+static int print_file_nommu(const struct cramfs_xip_file *f, void *arg)
+{
+	struct report *r = arg;
+
+	if (r->json) {
+		printf("%s\n    {\"path\": ", r->first ? "" : ",");
+		json_string(f->path);
+		printf(", \"size\": %u, \"pages\": %u, \"mapping\": \"%s\", \"offset\": ", f->size, f->pages,
+		       mapping_name(f->mapping));
+		if (f->direct_pages)
+			printf("%u", f->offset);
+		else
+			printf("null");
+		printf(", \"direct_pages\": %u, \"runs\": [", f->direct_pages);
+		for (size_t i = 0; i < f->nruns; i++)
+			printf("%s[%u, %u, %u]", i ? ", " : "", f->runs[i].first, f->runs[i].count, f->runs[i].offset);
+		printf("], \"run_pages\": %u, \"reason\": ", f->run_pages);
+		if (f->reason)
+			json_string(f->reason);
+		else
+			printf("null");
+		printf(", \"reason_page\": %u, \"last_page_read_bug\": %s, \"mmap\": {", f->reason_page,
+		       f->last_page_read_bug ? "true" : "false");
+		for (int q = 0; q < CRAMFS_NOMMU_REQUESTS; q++)
+			printf("%s\"%s\": \"%s\"", q ? ", " : "", cramfs_nommu_request_name(q),
+			       cramfs_xip_nommu_outcome(f, q));
+		printf("}, \"flat\": ");
+		print_flat_json(f, r->blksize);
+		printf("}");
+		r->first = false;
+		return 0;
+	}
+	unsigned long long base = r->phys ? *r->phys : 0;
+
+	if (!r->all && !f->run_pages && !f->flat && !f->last_page_read_bug)
+		return 0;
+	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
+	cramfs_put_text(stdout, f->path);
+	if (f->mapping == CRAMFS_MAP_ALL)
+		printf(" (at 0x%llx", base + f->offset);
+	else if (f->direct_pages == 1)
+		printf(" (page 1 on: %s; page 0 alone maps at 0x%llx", f->reason, base + f->offset);
+	else if (f->direct_pages)
+		printf(" (page %u on: %s; pages 0-%u alone map at 0x%llx", f->reason_page, f->reason,
+		       f->direct_pages - 1, base + f->offset);
+	else if (f->run_pages)
+		printf(" (%s; %u pages in %zu run%s map directly when requested alone", f->reason, f->run_pages,
+		       f->nruns, f->nruns == 1 ? "" : "s");
+	else
+		printf(" (%s", f->reason);
+	if (f->flat && f->flat_in_place)
+		printf("; FLAT text of %u bytes runs in place", f->flat_text_len);
+	else if (f->flat)
+		printf("; FLAT text copied to RAM: %s", f->flat_reason);
+	printf(")\n");
+	if (f->last_page_read_bug)
+		printf("         warning: the last page is direct in a page-multiple file: stock kernels read it "
+		       "as zeros\n");
+	return 0;
+}
+
 /* phys: the image's physical address, or NULL when not given (page aligned) */
-static int xip_report(struct cramfs_image *img, bool json, bool all, const struct cramfs_check_result *cr,
+static int xip_report(struct cramfs_image *img, bool json, bool nommu, bool all, const struct cramfs_check_result *cr,
 		      const uint64_t *phys, bool *misaligned)
 {
 	const struct cramfs_image_info *info = cramfs_image_info(img);
-	struct report r = { .json = json, .all = all, .first = true, .blksize = info->blksize };
+	struct report r = { .json = json, .nommu = nommu, .phys = phys, .all = all, .first = true,
+			    .blksize = info->blksize };
 	struct cramfs_xip_totals t;
 	/* without FSID_VERSION_2 the size field means nothing (often 0): the image is the whole file */
 	unsigned long long image_size = info->super.flags & CRAMFS_FLAG_FSID_VERSION_2 ? info->super.size :
 					info->file_size;
 	int err;
 
-	*misaligned = phys && !cramfs_xip_phys_aligned(img, *phys);
+	/* without an MMU there is no page alignment to meet */
+	*misaligned = !nommu && phys && !cramfs_xip_phys_aligned(img, *phys);
 	if (json) {
-		printf("{\n  \"blksize\": %u,\n  \"blksize_detected\": %s,\n  \"endian\": \"%s\",\n"
-		       "  \"image_size\": %llu,\n  \"phys_addr\": ",
-		       info->blksize, info->blksize_detected ? "true" : "false",
+		printf("{\n  \"kernel\": \"%s\",\n  \"blksize\": %u,\n  \"blksize_detected\": %s,\n"
+		       "  \"endian\": \"%s\",\n  \"image_size\": %llu,\n  \"phys_addr\": ",
+		       nommu ? "nommu" : "mmu", info->blksize, info->blksize_detected ? "true" : "false",
 		       info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little", image_size);
 		if (phys)
 			printf("%llu", (unsigned long long)*phys);
@@ -323,22 +405,39 @@ static int xip_report(struct cramfs_image *img, bool json, bool all, const struc
 			printf("null");
 		printf(",\n  \"phys_misaligned\": %s,\n  \"files\": [", *misaligned ? "true" : "false");
 	} else {
-		printf("mapping  direct/pages path  (read-only mmap of the whole file, %u-byte pages", info->blksize);
+		printf("mapping  direct/pages path  (%s, %u-byte pages",
+		       nommu ? "no-MMU kernel: a request for the whole file gets the flash address only when it is "
+		       "one direct run" : "MMU kernel: read-only mmap of the whole file", info->blksize);
 		if (phys)
 			printf(", image at physical address 0x%llx", (unsigned long long)*phys);
 		printf(")\n");
 	}
-	err = cramfs_xip_report_at(img, phys ? *phys : 0, print_file, &r, &t);
+	if (nommu)
+		err = cramfs_xip_report_nommu(img, print_file_nommu, &r, &t);
+	else
+		err = cramfs_xip_report_at(img, phys ? *phys : 0, print_file, &r, &t);
 	if (err)
 		return err;
 	if (json) {
 		printf("\n  ],\n  \"totals\": {\"files\": %llu, \"files_all\": %llu, \"files_partial\": %llu, "
 		       "\"files_none\": %llu, \"xip_files\": %llu, \"pages\": %llu, \"run_pages\": %llu, "
-		       "\"read_bug_files\": %llu, \"unreferenced_bytes\": %llu}\n}\n",
+		       "\"read_bug_files\": %llu, \"unreferenced_bytes\": %llu",
 		       (unsigned long long)t.files, (unsigned long long)t.files_all,
 		       (unsigned long long)t.files_partial, (unsigned long long)t.files_none,
 		       (unsigned long long)t.xip_files, (unsigned long long)t.pages, (unsigned long long)t.run_pages,
 		       (unsigned long long)t.read_bug_files, (unsigned long long)cr->unreferenced_bytes);
+		if (nommu)
+			printf(", \"flat_files\": %llu, \"flat_in_place\": %llu", (unsigned long long)t.flat_files,
+			       (unsigned long long)t.flat_in_place);
+		printf("}\n}\n");
+	} else if (nommu) {
+		printf("%llu files: %llu whole in flash, %llu not; %llu files with %llu of %llu pages in direct runs; "
+		       "%llu FLAT programs, %llu with their text in flash; %llu unreferenced bytes\n",
+		       (unsigned long long)t.files, (unsigned long long)t.files_all,
+		       (unsigned long long)t.files_none, (unsigned long long)t.xip_files,
+		       (unsigned long long)t.run_pages, (unsigned long long)t.pages,
+		       (unsigned long long)t.flat_files, (unsigned long long)t.flat_in_place,
+		       (unsigned long long)cr->unreferenced_bytes);
 	} else {
 		printf("%llu files: %llu all direct, %llu partly, %llu not; %llu files with %llu of %llu pages "
 		       "directly mappable; %llu unreferenced bytes (%.4f%% of %llu)\n",
@@ -353,7 +452,7 @@ static int xip_report(struct cramfs_image *img, bool json, bool all, const struc
 
 int main(int argc, char **argv)
 {
-	enum { OPT_XIP = 1000, OPT_JSON, OPT_PHYS_ADDR };
+	enum { OPT_XIP = 1000, OPT_JSON, OPT_PHYS_ADDR, OPT_NOMMU };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "extract", optional_argument, NULL, 'x' },
@@ -361,6 +460,7 @@ int main(int argc, char **argv)
 		{ "xip", no_argument, NULL, OPT_XIP },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "phys-addr", required_argument, NULL, OPT_PHYS_ADDR },
+		{ "nommu", no_argument, NULL, OPT_NOMMU },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -373,7 +473,7 @@ int main(int argc, char **argv)
 	struct cramfs_image *img;
 	const struct cramfs_image_info *info;
 	const char *extract_dir = NULL;
-	bool xip = false, json = false, have_phys = false, misaligned = false;
+	bool xip = false, json = false, nommu = false, have_phys = false, misaligned = false;
 	uint64_t phys = 0;
 	int verbose = 0, c, err, status = EXIT_CLEAN;
 	uint64_t n;
@@ -401,6 +501,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_NOMMU:
+			nommu = true;
 			break;
 		case OPT_PHYS_ADDR:
 			if (!parse_addr(optarg, &phys))
@@ -430,6 +533,8 @@ int main(int argc, char **argv)
 		usage_error("--json goes with --xip");
 	if (have_phys && !xip)
 		usage_error("--phys-addr goes with --xip");
+	if (nommu && !xip)
+		usage_error("--nommu goes with --xip");
 
 	oo.log.fn = log_line;
 	oo.log.max_level = verbose ? CRAMFS_INFO : CRAMFS_WARNING;
@@ -471,7 +576,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)cr.problems, (unsigned long long)cr.warnings);
 
 	if (xip) {
-		err = xip_report(img, json, verbose > 0, &cr, have_phys ? &phys : NULL, &misaligned);
+		err = xip_report(img, json, nommu, verbose > 0, &cr, have_phys ? &phys : NULL, &misaligned);
 		if (err) {
 			if (err != -ESTALE)
 				say(stderr, "%s: %s: %s", prog, argv[optind], strerror(-err));

@@ -422,10 +422,10 @@ long img_inflate(struct cramfs_image *img, uint64_t start, uint32_t len, const u
 	return c->got;
 }
 
-int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf, block_fn fn, void *arg,
-	       uint64_t *problems)
+/* img_decode for the first `limit` blocks, with messages to log. */
+static int decode_blocks(struct cramfs_image *img, const struct cramfs_entry *e, uint32_t limit,
+			 const struct cramfs_log *log, uint8_t *buf, block_fn fn, void *arg, uint64_t *problems)
 {
-	const struct cramfs_log *log = &img->log;
 	uint32_t bs = img->info.blksize, size = e->inode.size;
 	uint32_t nblocks = (uint32_t)(((uint64_t)size + bs - 1) / bs);
 	uint64_t table = e->inode.offset, next = off_add(table, off_mul(nblocks, 4));
@@ -440,7 +440,7 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 		++*problems;
 		return -EBADMSG;
 	}
-	for (uint32_t i = 0; i < nblocks; i++) {
+	for (uint32_t i = 0; i < nblocks && i < limit; i++) {
 		uint32_t ptr = img_get32(img, off_add(table, off_mul(i, 4)));
 		uint32_t want = i == nblocks - 1 ? size - i * bs : bs;
 		struct block_info bi = { .index = i, .ptr = ptr };
@@ -462,7 +462,8 @@ int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *
 				/* the kernel's length: a page, or size % PAGE for the last block */
 				bi.len = i == nblocks - 1 ? size % bs : bs;
 				if (bi.len == 0) {
-					img->decode_warnings++;
+					if (log == &img->log)
+						img->decode_warnings++;
 					img_warn(log, "%s: last block is direct and uncompressed in a file whose size is a "
 						 "multiple of %u: the stock kernel reads it as zeros (pointer at byte %llu)",
 						 e->path, bs, (unsigned long long)ptr_off);
@@ -551,6 +552,20 @@ done:
 			fn(arg, e, &bi);
 	}
 	return *problems == before ? 0 : -EBADMSG;
+}
+
+int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf, block_fn fn, void *arg,
+	       uint64_t *problems)
+{
+	return decode_blocks(img, e, UINT32_MAX, &img->log, buf, fn, arg, problems);
+}
+
+int img_read_first_block(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf)
+{
+	static const struct cramfs_log silent;
+	uint64_t problems = 0;
+
+	return decode_blocks(img, e, 1, &silent, buf, NULL, NULL, &problems);
 }
 
 int cramfs_image_read(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf)

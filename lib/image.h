@@ -177,4 +177,11 @@ long img_inflate(struct cramfs_image *img, uint64_t start, uint32_t len, const u
 int img_decode(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf, block_fn fn, void *arg,
 	       uint64_t *problems);
 
+/*
+ * Decode only e's first block into buf (blksize bytes; the first
+ * min(size, blksize) are set), saying nothing: for a look at a file's
+ * header after the check has reported every problem.  0 or -EBADMSG.
+ */
+int img_read_first_block(struct cramfs_image *img, const struct cramfs_entry *e, uint8_t *buf);
+
 #endif /* CRAMFS_IMAGE_H */

@@ -5,7 +5,10 @@
  *
  * By default these are the pages of every ELF file's read-only loadable
  * segments (PT_LOAD without PF_W): text and read-only data, mapped without
- * write permission, which is the only case the kernel maps directly.
+ * write permission, which is the only case the kernel maps directly.  And
+ * of every FLAT program (no-MMU Linux), its text: binfmt_flat maps the file
+ * from offset 0 to data_start at once, and a no-MMU kernel hands out the
+ * flash address only when that whole range is one direct run.
  * --xip patterns add whole files, --no-xip patterns remove files.
  *
  * The plan also steers clear of the kernel's read bug for a last block that
@@ -16,20 +19,79 @@
  * it.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "elf.h"
+#include "flat.h"
 #include "internal.h"
 
-static int plan_elf(struct build *b, struct node *n, uint8_t *blocks, bool *any)
+static void mark(uint8_t *blocks, uint32_t nblocks, uint64_t start, uint64_t end, uint32_t bs)
+{
+	for (uint64_t k = start / bs; k < (end + bs - 1) / bs && k < nblocks; k++)
+		blocks[k] = BLK_XIP;
+}
+
+/* A FLAT program: its text, header included.  Returns true if the file is one. */
+static bool plan_flat(struct build *b, struct node *n, const uint8_t *head, size_t len, uint8_t *blocks,
+		      bool *any)
+{
+	uint32_t bs = b->opts->blksize, nblocks = node_nblocks(n, bs);
+	struct cramfs_flat_info info;
+	const char *copied;
+	char why[160];
+	int ret = cramfs_flat_parse(head, len, n->size, &info, why, sizeof(why));
+
+	if (ret == CRAMFS_FLAT_NOT_FLAT)
+		return false;
+	if (ret == CRAMFS_FLAT_BAD) {
+		cr_info(b->log, "%s: not treated as a FLAT program: %s", n->path, why);
+		return true;
+	}
+	copied = cramfs_flat_text_copied(&info);
+	if (copied) {
+		cr_info(b->log, "%s: FLAT program stored compressed: %s", n->path, copied);
+		return true;
+	}
+	mark(blocks, nblocks, 0, info.data_start, bs);
+	*any = true;
+	cr_dbg(b->log, "%s: FLAT program, text of %" PRIu32 " bytes", n->path, info.data_start);
+	return true;
+}
+
+static int plan_elf(struct build *b, struct node *n, int fd, uint8_t *blocks, bool *any)
 {
 	uint32_t bs = b->opts->blksize, nblocks = node_nblocks(n, bs);
 	struct cramfs_elf_info info;
 	char why[256];
+	int ret = cramfs_elf_read_fd(fd, n->size, &info, why, sizeof(why));
+
+	if (ret == CRAMFS_ELF_BAD) {
+		cr_info(b->log, "%s: not treated as ELF: %s", n->path, why);
+		return 0;
+	}
+	if (ret != CRAMFS_ELF_OK)
+		return ret < 0 ? ret : 0;
+
+	for (size_t i = 0; i < info.nranges; i++) {
+		mark(blocks, nblocks, info.ranges[i].start, info.ranges[i].end, bs);
+		*any = true;
+	}
+	cr_dbg(b->log, "%s: ELF%d %s, %zu read-only range%s", n->path, info.elf_class,
+	       info.big_endian ? "big-endian" : "little-endian", info.nranges, info.nranges == 1 ? "" : "s");
+	cramfs_elf_info_free(&info);
+	return 0;
+}
+
+/* The program parts of a file, by its first bytes: a FLAT program's text, an ELF file's read-only segments. */
+static int plan_program(struct build *b, struct node *n, uint8_t *blocks, bool *any, bool *flat)
+{
+	uint8_t head[CRAMFS_FLAT_HDR_SIZE];
 	char *path = cr_source_path(b, n);
+	ssize_t got;
 	int fd, ret;
 
 	if (!path)
@@ -41,28 +103,17 @@ static int plan_elf(struct build *b, struct node *n, uint8_t *blocks, bool *any)
 		free(path);
 		return ret;
 	}
-	ret = cramfs_elf_read_fd(fd, n->size, &info, why, sizeof(why));
+	got = pread(fd, head, sizeof(head), 0);
+	if (got < 0) {
+		ret = -errno;
+		cr_err(b->log, "%s: cannot read: %s", path, strerror(errno));
+	} else {
+		*flat = plan_flat(b, n, head, (size_t)got, blocks, any);
+		ret = *flat ? 0 : plan_elf(b, n, fd, blocks, any);
+	}
 	close(fd);
 	free(path);
-	if (ret == CRAMFS_ELF_BAD) {
-		cr_info(b->log, "%s: not treated as ELF: %s", n->path, why);
-		return 0;
-	}
-	if (ret != CRAMFS_ELF_OK)
-		return ret < 0 ? ret : 0;
-
-	for (size_t i = 0; i < info.nranges; i++) {
-		uint64_t first = info.ranges[i].start / bs;
-		uint64_t end = (info.ranges[i].end + bs - 1) / bs;
-		for (uint64_t k = first; k < end && k < nblocks; k++) {
-			blocks[k] = BLK_XIP;
-			*any = true;
-		}
-	}
-	cr_dbg(b->log, "%s: ELF%d %s, %zu read-only range%s", n->path, info.elf_class,
-	       info.big_endian ? "big-endian" : "little-endian", info.nranges, info.nranges == 1 ? "" : "s");
-	cramfs_elf_info_free(&info);
-	return 0;
+	return ret;
 }
 
 /*
@@ -109,7 +160,7 @@ static int plan_file(struct build *b, struct node *n)
 	const struct cramfs_build_options *o = b->opts;
 	uint32_t bs = o->blksize, nblocks = node_nblocks(n, bs), last = nblocks - 1;
 	uint8_t *blocks;
-	bool any = false;
+	bool any = false, flat = false;
 	int err = 0;
 
 	if (cr_patterns_match(o->no_xip_patterns, n->path))
@@ -121,7 +172,7 @@ static int plan_file(struct build *b, struct node *n)
 		memset(blocks, BLK_XIP, nblocks);
 		any = true;
 	} else {
-		err = plan_elf(b, n, blocks, &any);
+		err = plan_program(b, n, blocks, &any, &flat);
 	}
 
 	if (!err && any && n->size % bs == 0 && !o->xip_direct_last_page) {
@@ -129,6 +180,12 @@ static int plan_file(struct build *b, struct node *n)
 
 		if (blocks[last] == BLK_XIP) {
 			blocks[last] = prev_xip ? BLK_XIP_TAIL : BLK_PACKED;
+			if (flat)
+				cr_warn(b->log, "%s: FLAT text reaches the last page of a file of %" PRIu64 " bytes, a "
+					"multiple of %" PRIu32 ": that page is stored behind a classic pointer (the "
+					"kernel's last-page read bug), so a no-MMU kernel copies the text to RAM; "
+					"--xip-direct-last-page keeps it in place for a kernel with the fix",
+					n->path, n->size, bs);
 		} else if (prev_xip && bs > CRAMFS_DIRECT_LEN_MAX) {
 			bool fits;
 			err = last_block_fits_direct(b, n, &fits);

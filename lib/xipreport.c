@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flat.h"
 #include "image.h"
 
 struct reporter {
@@ -32,6 +33,8 @@ struct reporter {
 	size_t cap;
 	uint64_t phys;                  /* the physical address of the image's first byte */
 	char misaligned[128];           /* the reason, naming the address, when phys is not page aligned */
+	uint8_t *head;                  /* no-MMU: a file's first block */
+	char flat_why[160];
 };
 
 static uint32_t blkptr(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t i)
@@ -81,12 +84,14 @@ static bool last_page_shared(const struct cramfs_image *img, const struct cramfs
  * each of them (which made files of misaligned runs quadratic).
  */
 static uint32_t direct_from(const struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
-			    uint32_t pgoff, uint32_t total, const char **reason, uint32_t *reason_page, uint32_t *skip)
+			    uint32_t pgoff, uint32_t total, const char **reason, uint32_t *reason_page, uint32_t *skip,
+			    uint32_t *offset)
 {
 	uint32_t first, pages = total - pgoff, n = block_range(img, e, pgoff, pages, &first);
 	/* the kernel's offset is 32 bits, and an offset of 0 means "no range" */
 	uint32_t addr = first << CRAMFS_BLK_DIRECT_PTR_SHIFT;
 
+	*offset = addr;
 	*reason = NULL;
 	*reason_page = pgoff;
 	*skip = 1;
@@ -114,7 +119,7 @@ static uint32_t direct_from(const struct reporter *r, const struct cramfs_image 
 	return n;
 }
 
-static int add_run(struct reporter *r, size_t *n, uint32_t first, uint32_t count)
+static int add_run(struct reporter *r, size_t *n, uint32_t first, uint32_t count, uint32_t offset)
 {
 	if (*n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -124,8 +129,41 @@ static int add_run(struct reporter *r, size_t *n, uint32_t first, uint32_t count
 		r->runs = v;
 		r->cap = cap;
 	}
-	r->runs[(*n)++] = (struct cramfs_xip_run){ first, count };
+	r->runs[(*n)++] = (struct cramfs_xip_run){ first, count, offset };
 	return 0;
+}
+
+/* The kernel's read bug: a direct uncompressed last block of a page-multiple file reads as zeros. */
+static bool last_page_read_bug(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t pages)
+{
+	return e->inode.size % img->info.blksize == 0 && (img->info.super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS) &&
+	       (blkptr(img, e, pages - 1) & CRAMFS_BLK_FLAGS) == CRAMFS_BLK_FLAGS;
+}
+
+/* Counts f in the totals and hands it to the caller. */
+static int deliver(struct reporter *r, struct cramfs_xip_file *f, size_t nruns)
+{
+	struct cramfs_xip_totals *t = r->t;
+
+	f->runs = r->runs;
+	f->nruns = nruns;
+	t->files++;
+	t->pages += f->pages;
+	t->run_pages += f->run_pages;
+	if (f->run_pages)
+		t->xip_files++;
+	if (f->last_page_read_bug)
+		t->read_bug_files++;
+	switch (f->mapping) {
+	case CRAMFS_MAP_ALL: t->files_all++; break;
+	case CRAMFS_MAP_PARTIAL: t->files_partial++; break;
+	default: t->files_none++; break;
+	}
+	if (f->flat)
+		t->flat_files++;
+	if (f->flat_in_place)
+		t->flat_in_place++;
+	return r->fn ? r->fn(f, r->arg) : 0;
 }
 
 static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
@@ -134,7 +172,7 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 	uint32_t bs = img->info.blksize, pages;
 	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size };
 	const char *why;
-	uint32_t why_page, skip;
+	uint32_t why_page, skip, offset;
 	size_t nruns = 0;
 	int err;
 
@@ -146,14 +184,14 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 		f.reason = "block pointers outside the image";
 		goto done;
 	}
-	f.direct_pages = direct_from(r, img, e, 0, pages, &f.reason, &f.reason_page, &skip);
+	f.direct_pages = direct_from(r, img, e, 0, pages, &f.reason, &f.reason_page, &skip, &offset);
 	f.mapping = f.direct_pages == pages ? CRAMFS_MAP_ALL : f.direct_pages ? CRAMFS_MAP_PARTIAL : CRAMFS_MAP_NONE;
 
 	/* every run a mapping could start at, e.g. an ELF segment's first page */
 	for (uint32_t p = 0; p < pages;) {
-		uint32_t n = direct_from(r, img, e, p, pages, &why, &why_page, &skip);
+		uint32_t n = direct_from(r, img, e, p, pages, &why, &why_page, &skip, &offset);
 		if (n) {
-			err = add_run(r, &nruns, p, n);
+			err = add_run(r, &nruns, p, n, offset);
 			if (err)
 				return err;
 			f.run_pages += n;
@@ -162,24 +200,9 @@ static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, v
 			p += skip;
 		}
 	}
-	f.last_page_read_bug = e->inode.size % bs == 0 && (img->info.super.flags & CRAMFS_FLAG_EXT_BLOCK_POINTERS) &&
-			       (blkptr(img, e, pages - 1) & CRAMFS_BLK_FLAGS) == CRAMFS_BLK_FLAGS;
+	f.last_page_read_bug = last_page_read_bug(img, e, pages);
 done:
-	f.runs = r->runs;
-	f.nruns = nruns;
-	r->t->files++;
-	r->t->pages += pages;
-	r->t->run_pages += f.run_pages;
-	if (f.run_pages)
-		r->t->xip_files++;
-	if (f.last_page_read_bug)
-		r->t->read_bug_files++;
-	switch (f.mapping) {
-	case CRAMFS_MAP_ALL: r->t->files_all++; break;
-	case CRAMFS_MAP_PARTIAL: r->t->files_partial++; break;
-	default: r->t->files_none++; break;
-	}
-	return r->fn ? r->fn(&f, r->arg) : 0;
+	return deliver(r, &f, nruns);
 }
 
 bool cramfs_xip_phys_aligned(const struct cramfs_image *img, uint64_t phys_addr)
@@ -207,4 +230,121 @@ int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xi
 int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)
 {
 	return cramfs_xip_report_at(img, 0, fn, arg, totals);
+}
+
+/*
+ * ---- kernels without an MMU ----
+ *
+ * cramfs_physmem_get_unmapped_area: a request for pages from pgoff gets
+ * the image's physical address plus the run's offset when the whole request
+ * is one run (cramfs_get_block_range), else -ENOSYS, on which mm/nommu.c
+ * copies the file into RAM for a private mapping and fails a shared one
+ * with ENODEV.  A private writable mapping is always a copy.
+ */
+
+/* A FLAT program's text: does binfmt_flat's private read-only mapping of it come from flash? */
+static void nommu_flat(struct reporter *r, struct cramfs_image *img, const struct cramfs_entry *e,
+		       struct cramfs_xip_file *f)
+{
+	uint32_t bs = img->info.blksize, text_pages;
+	struct cramfs_flat_info info;
+	const char *copied;
+
+	if (e->inode.size < 4 || img_read_first_block(img, e, r->head))
+		return;
+	if (cramfs_flat_parse(r->head, e->inode.size < bs ? e->inode.size : bs, e->inode.size, &info,
+			      r->flat_why, sizeof(r->flat_why)) != CRAMFS_FLAT_OK)
+		return;
+	f->flat = true;
+	f->flat_text_len = info.data_start;
+	text_pages = (uint32_t)(((uint64_t)info.data_start + bs - 1) / bs);
+	copied = cramfs_flat_text_copied(&info);
+	if (copied) {
+		f->flat_reason = copied;
+	} else if (text_pages > f->direct_pages) {
+		snprintf(r->flat_why, sizeof(r->flat_why), "text (%" PRIu32 " page%s) not stored as one direct run",
+			 text_pages, text_pages == 1 ? "" : "s");
+		f->flat_reason = r->flat_why;
+	} else {
+		f->flat_in_place = true;
+	}
+}
+
+static int report_file_nommu(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
+{
+	struct reporter *r = arg;
+	uint32_t bs = img->info.blksize, pages, first;
+	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size };
+	size_t nruns = 0;
+	int err;
+
+	if (!S_ISREG(e->inode.mode) || !e->inode.size)
+		return 0;
+	pages = (uint32_t)(((uint64_t)e->inode.size + bs - 1) / bs);
+	f.pages = pages;
+	if (!img_has(img, e->inode.offset, off_mul(pages, 4)) || !e->inode.offset) {
+		f.reason = "block pointers outside the image";
+		return deliver(r, &f, 0);
+	}
+	for (uint32_t p = 0; p < pages;) {
+		uint32_t n = block_range(img, e, p, pages - p, &first);
+
+		/* the kernel's offset is 32 bits, and an offset of 0 means "no range" */
+		if (n && first) {
+			err = add_run(r, &nruns, p, n, first << CRAMFS_BLK_DIRECT_PTR_SHIFT);
+			if (err)
+				return err;
+			f.run_pages += n;
+			if (!p) {
+				f.direct_pages = n;
+				f.offset = first << CRAMFS_BLK_DIRECT_PTR_SHIFT;
+			}
+			p += n;
+		} else {
+			p++;
+		}
+	}
+	f.mapping = f.direct_pages == pages ? CRAMFS_MAP_ALL : CRAMFS_MAP_NONE;
+	if (f.mapping != CRAMFS_MAP_ALL) {
+		f.reason = "unsuitable block layout";
+		f.reason_page = f.direct_pages;
+	}
+	f.last_page_read_bug = last_page_read_bug(img, e, pages);
+	nommu_flat(r, img, e, &f);
+	return deliver(r, &f, nruns);
+}
+
+int cramfs_xip_report_nommu(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)
+{
+	struct reporter r = { .fn = fn, .arg = arg, .t = totals };
+	int err;
+
+	memset(totals, 0, sizeof(*totals));
+	r.head = malloc(img->info.blksize);
+	if (!r.head)
+		return -ENOMEM;
+	err = cramfs_image_walk(img, report_file_nommu, &r);
+	free(r.runs);
+	free(r.head);
+	return err ? err : img_unchanged(img);
+}
+
+const char *cramfs_nommu_request_name(enum cramfs_nommu_request req)
+{
+	static const char *const names[CRAMFS_NOMMU_REQUESTS] = { "shared-r", "private-r", "private-rx",
+								  "private-rw" };
+
+	return req < CRAMFS_NOMMU_REQUESTS ? names[req] : "?";
+}
+
+const char *cramfs_xip_nommu_outcome(const struct cramfs_xip_file *f, enum cramfs_nommu_request req)
+{
+	bool direct = f->mapping == CRAMFS_MAP_ALL;
+
+	switch (req) {
+	case CRAMFS_NOMMU_SHARED_R: return direct ? "flash" : "ENODEV";
+	case CRAMFS_NOMMU_PRIVATE_R:
+	case CRAMFS_NOMMU_PRIVATE_RX: return direct ? "flash" : "copy";
+	default: return "copy";
+	}
 }

@@ -264,6 +264,7 @@ enum cramfs_xip_mapping {
 
 struct cramfs_xip_run {
 	uint32_t first, count;  /* pages the kernel maps directly when a mapping starts at first */
+	uint32_t offset;        /* image offset of page first's data */
 };
 
 /*
@@ -284,6 +285,12 @@ struct cramfs_xip_file {
 	size_t nruns;
 	uint32_t run_pages;             /* pages in those runs */
 	bool last_page_read_bug;        /* stock kernels read the last page as zeros */
+	/* cramfs_xip_report_nommu only: */
+	uint32_t offset;                /* image offset of page 0's data when direct_pages, else 0 */
+	bool flat;                      /* a FLAT program (bFLT revision 4 header) */
+	uint32_t flat_text_len;         /* its text, file offset 0 up to data_start */
+	bool flat_in_place;             /* binfmt_flat maps that text from flash */
+	const char *flat_reason;        /* why not, when flat; valid during the call */
 };
 
 struct cramfs_xip_totals {
@@ -292,6 +299,7 @@ struct cramfs_xip_totals {
 	uint64_t xip_files;             /* files with at least one directly mappable page */
 	uint64_t pages, run_pages;      /* all pages; pages in directly mappable runs */
 	uint64_t read_bug_files;
+	uint64_t flat_files, flat_in_place;     /* cramfs_xip_report_nommu: FLAT programs; text in flash */
 };
 
 typedef int (*cramfs_xip_fn)(const struct cramfs_xip_file *f, void *arg);
@@ -315,6 +323,39 @@ int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xi
  * maps directly, and every such file's reason names the address.
  */
 bool cramfs_xip_phys_aligned(const struct cramfs_image *img, uint64_t phys_addr);
+
+/*
+ * The same for a kernel without an MMU (CONFIG_MMU off, CONFIG_CRAMFS_MTD):
+ * the driver hands out the flash address itself for a request whose every
+ * page is one run of direct uncompressed blocks, a page apart; there is no
+ * page alignment (the address is whatever the run's is) and no rule for the
+ * bytes after the end of file.  mapping is CRAMFS_MAP_ALL when a request
+ * for the whole file gets the flash address, else CRAMFS_MAP_NONE;
+ * direct_pages how many pages from page 0 are one run (a request for that
+ * many or fewer gets the flash address), at offset; runs every maximal run.
+ * For a FLAT program, whether binfmt_flat's mapping of its text (offset 0
+ * to data_start) gets the flash address.
+ */
+int cramfs_xip_report_nommu(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals);
+
+/* The mmap() requests of a whole file whose outcome a no-MMU kernel decides by the image's layout. */
+enum cramfs_nommu_request {
+	CRAMFS_NOMMU_SHARED_R,          /* MAP_SHARED, PROT_READ */
+	CRAMFS_NOMMU_PRIVATE_R,         /* MAP_PRIVATE, PROT_READ */
+	CRAMFS_NOMMU_PRIVATE_RX,        /* MAP_PRIVATE, PROT_READ | PROT_EXEC */
+	CRAMFS_NOMMU_PRIVATE_RW,        /* MAP_PRIVATE, PROT_READ | PROT_WRITE */
+	CRAMFS_NOMMU_REQUESTS
+};
+
+/*
+ * What a no-MMU kernel gives that request for the file f of
+ * cramfs_xip_report_nommu: "flash" (the image's own bytes), "copy" (the file
+ * read into RAM) or "ENODEV" (a shared mapping that cannot be direct).
+ * cramfs_nommu_request_name() names the request ("shared-r", "private-r",
+ * "private-rx", "private-rw").
+ */
+const char *cramfs_xip_nommu_outcome(const struct cramfs_xip_file *f, enum cramfs_nommu_request req);
+const char *cramfs_nommu_request_name(enum cramfs_nommu_request req);
 
 /* ---- extracting ---- */
 

@@ -39,18 +39,18 @@ ROOTFS_XIP_CRAMFS_OPTS += $(call qstrip,$(BR2_TARGET_ROOTFS_XIP_CRAMFS_EXTRA_OPT
 
 # cramfsck exits non-zero on any problem, and the fakeroot script that runs
 # this command stops at the first failure, so a bad image fails the build.
-# The --xip report describes a kernel with an MMU: it is left out for a
-# --nommu image, which such a kernel does not map from flash.
-ifeq ($(BR2_TARGET_ROOTFS_XIP_CRAMFS_NOMMU),y)
-define ROOTFS_XIP_CRAMFS_CHECK
-	$(HOST_DIR)/sbin/cramfsck -b $(ROOTFS_XIP_CRAMFS_BLOCK_SIZE) $@
-endef
+# The --xip report is for the target's kind of kernel: without an MMU it says
+# which requests get the flash address and which FLAT programs run in place.
+ifeq ($(BR2_USE_MMU),y)
+ROOTFS_XIP_CRAMFS_REPORT = --xip
 else
+ROOTFS_XIP_CRAMFS_REPORT = --xip --nommu
+endif
+
 define ROOTFS_XIP_CRAMFS_CHECK
-	$(HOST_DIR)/sbin/cramfsck -b $(ROOTFS_XIP_CRAMFS_BLOCK_SIZE) --xip $@ > $@.xip.txt
+	$(HOST_DIR)/sbin/cramfsck -b $(ROOTFS_XIP_CRAMFS_BLOCK_SIZE) $(ROOTFS_XIP_CRAMFS_REPORT) $@ > $@.xip.txt
 	tail -n 1 $@.xip.txt
 endef
-endif
 
 define ROOTFS_XIP_CRAMFS_CMD
 	$(HOST_DIR)/sbin/mkcramfs $(ROOTFS_XIP_CRAMFS_OPTS) $(TARGET_DIR) $@

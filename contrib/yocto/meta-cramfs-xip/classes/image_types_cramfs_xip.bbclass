@@ -10,7 +10,8 @@
 # Output, in the image deploy directory:
 #   <image name>.cramfs-xip           the image
 #   <image name>.cramfs-xip.xip.txt   what the kernel maps from flash, file
-#                                     by file (not for CRAMFS_XIP_NOMMU)
+#                                     by file (for a no-MMU kernel with
+#                                     CRAMFS_XIP_NOMMU)
 #
 # IMAGE_FSTYPES += "cramfs-xip-flash" also makes a NOR flash image holding
 # it, with genimage (a layer with a genimage recipe is needed, such as
@@ -85,16 +86,14 @@ IMAGE_CMD:cramfs-xip () {
 
 	mkcramfs "$@" ${EXTRA_IMAGECMD} ${IMAGE_ROOTFS} ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip
 
+	# the report is for the kind of kernel the layout is for
+	cramfs_xip_report=--xip
 	case "${CRAMFS_XIP_NOMMU}" in
-	1|y|yes|true)
-		cramfsck -b ${CRAMFS_XIP_PAGE_SIZE} ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip
-		;;
-	*)
-		cramfsck -b ${CRAMFS_XIP_PAGE_SIZE} --xip ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip \
-			>${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip.xip.txt
-		bbnote "cramfs-xip: $(tail -n 1 ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip.xip.txt)"
-		;;
+	1|y|yes|true) cramfs_xip_report="--xip --nommu" ;;
 	esac
+	cramfsck -b ${CRAMFS_XIP_PAGE_SIZE} $cramfs_xip_report ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip \
+		>${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip.xip.txt
+	bbnote "cramfs-xip: $(tail -n 1 ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip.xip.txt)"
 }
 
 # genimage reads the layout's settings from the environment and the image
