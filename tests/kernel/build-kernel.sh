@@ -3,7 +3,11 @@
 #
 #   build-kernel.sh TARGET [PATCHDIR]
 #
-# TARGET is x86_64, arm64-16k or arm64-64k.  PATCHDIR, when given, holds
+# TARGET is x86_64, arm64-16k, arm64-64k (tinyconfig + common.config + the
+# target's fragments) or riscv64-nommu (nommu_virt_defconfig + its own
+# fragment only: common.config asks for options that need an MMU).  The base
+# configuration is part of the cache key through the target and this
+# script, its contents through the linux-source version.  PATCHDIR, when given, holds
 # *.patch files applied in name order with `patch -p1` on a private copy of
 # the source, and the configuration also gets config/patched.config (trace
 # events, for the cramfs_mmap event of kernel/patches); the stock kernel's
@@ -27,18 +31,24 @@ jobs=${KERNEL_JOBS:-2}
 die() { echo "build-kernel: error: $*" >&2; exit 1; }
 note() { echo "build-kernel: $*" >&2; }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: build-kernel.sh x86_64|arm64-16k|arm64-64k [PATCHDIR]"
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: build-kernel.sh x86_64|arm64-16k|arm64-64k|riscv64-nommu [PATCHDIR]"
 target=$1
 patchdir=${2:-}
 
+base=tinyconfig cross_pkg=
 case $target in
 x86_64)
 	arch=x86_64; cross=; image_rel=arch/x86/boot/bzImage; make_goal=bzImage
 	fragments="common.config x86_64.config" ;;
 arm64-16k|arm64-64k)
 	arch=arm64; cross=aarch64-linux-gnu-; image_rel=arch/arm64/boot/Image; make_goal=Image
+	cross_pkg=gcc-aarch64-linux-gnu
 	fragments="common.config arm64.config $target.config" ;;
-*) die "unknown target '$target' (x86_64, arm64-16k, arm64-64k)" ;;
+riscv64-nommu)
+	arch=riscv; cross=riscv64-linux-gnu-; image_rel=arch/riscv/boot/Image; make_goal=Image
+	cross_pkg=gcc-riscv64-linux-gnu base=nommu_virt_defconfig
+	fragments="riscv64-nommu.config" ;;
+*) die "unknown target '$target' (x86_64, arm64-16k, arm64-64k, riscv64-nommu)" ;;
 esac
 
 patches=()
@@ -56,14 +66,14 @@ src_version=$(dpkg-query -W -f='${Version}' "$src_pkg" 2>/dev/null) ||
 src_tarball=/usr/src/$src_pkg.tar.xz
 [ -f "$src_tarball" ] || die "$src_tarball is missing (reinstall $src_pkg)"
 [ -z "$cross" ] || command -v "${cross}gcc" >/dev/null ||
-	die "${cross}gcc not found (apt-get install gcc-aarch64-linux-gnu)"
+	die "${cross}gcc not found (apt-get install $cross_pkg)"
 
 # The merged fragment, in the order it is applied.
 fragment=$(for f in $fragments; do cat "$here/config/$f"; done)
 
 key=$( {
 	printf 'package %s %s\n' "$src_pkg" "$src_version"
-	printf 'target %s\n' "$target"
+	printf 'target %s base %s\n' "$target" "$base"
 	printf 'fragment\n%s\n' "$fragment"
 	for p in "${patches[@]}"; do
 		printf 'patch %s\n' "$(basename "$p")"
@@ -153,7 +163,7 @@ kmake() {
 
 note "building $target kernel (key ${key:0:12}), log: $log"
 printf '%s\n' "$fragment" >"$work/fragment.config"
-kmake tinyconfig || fail "make tinyconfig failed"
+kmake "$base" || fail "make $base failed"
 (cd "$obj" && "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$work/fragment.config") \
 	>>"$log" 2>&1 || fail "merge_config.sh failed"
 kmake olddefconfig || fail "make olddefconfig failed"
@@ -185,7 +195,7 @@ cp "$obj/.config" "$work/out/config"
 cp "$obj/System.map" "$work/out/" 2>/dev/null || true
 cp "$work/fragment.config" "$work/out/"
 {
-	printf 'package %s %s\ntarget %s\n' "$src_pkg" "$src_version" "$target"
+	printf 'package %s %s\ntarget %s\nbase %s\n' "$src_pkg" "$src_version" "$target" "$base"
 	for p in "${patches[@]}"; do printf 'patch %s\n' "$(basename "$p")"; done
 	printf 'make %s: %s s with -j%s\n' "$make_goal" "$seconds" "$jobs"
 } >"$work/out/info"
