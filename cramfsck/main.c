@@ -126,6 +126,8 @@ static void __attribute__((noreturn)) help(void)
 	       "      --phys-addr=ADDR     with --xip: the image's physical address, flash base + partition\n"
 	       "                           offset (0x... or decimal); not page aligned is a problem\n"
 	       "      --nommu              with --xip: for a kernel without an MMU (whole requests, FLAT text)\n"
+	       "      --profile=FILE       with --xip: which pages a workload used (a profile of cramfs-xip(8))\n"
+	       "                           come from flash and which from RAM\n"
 	       "  -v, --verbose            list every entry and say what is checked\n"
 	       "  -a, -y                   accepted for compatibility with fsck; nothing is ever repaired\n"
 	       "  -h, --help               show this help and exit\n"
@@ -202,7 +204,61 @@ struct report {
 	bool all;               /* text: list files that map nothing directly too */
 	bool first;
 	uint32_t blksize;
+	/* --profile: the pages a workload used, and where they come from under the report's rule */
+	const struct cramfs_profile *profile;
+	const char *profile_path;
+	bool *matched;          /* per profile entry: a file of the image has it */
+	uint64_t hot, flash, resized;
 };
+
+/* A file's profiled pages: how many, how many from flash. False when the profile has none for it. */
+static bool profile_counts(struct report *r, const struct cramfs_xip_file *f, uint32_t *hot, uint32_t *flash)
+{
+	const struct cramfs_profile_file *pf = r->profile ? cramfs_profile_find(r->profile, f->path) : NULL;
+
+	*hot = *flash = 0;
+	if (!pf)
+		return false;
+	r->matched[pf - r->profile->files] = true;
+	if (pf->size != f->size) {
+		r->resized++;
+		say(stderr, "%s: warning: %s: %s was %u bytes, the image's is %u: its entry is ignored", prog,
+		    r->profile_path, f->path, pf->size, f->size);
+		return false;
+	}
+	for (size_t i = 0; i < pf->nranges; i++)
+		for (uint32_t k = pf->ranges[i].first; k <= pf->ranges[i].last; k++) {
+			++*hot;
+			*flash += cramfs_xip_page_from_flash(f, k);
+		}
+	r->hot += *hot;
+	r->flash += *flash;
+	return true;
+}
+
+/* The profile part of a file's report: a JSON member, or a line of text under the file's. */
+static void print_profile(struct report *r, const struct cramfs_xip_file *f, bool listed)
+{
+	uint32_t hot, flash;
+	bool have = profile_counts(r, f, &hot, &flash);
+
+	if (r->json) {
+		if (have)
+			printf(", \"profile\": {\"pages\": %u, \"flash\": %u, \"ram\": %u}", hot, flash, hot - flash);
+		else if (r->profile)
+			printf(", \"profile\": null");
+		return;
+	}
+	if (!have || !hot)
+		return;
+	if (!listed) {
+		printf("%-8s %5s/%-5s ", "-", "-", "-");
+		cramfs_put_text(stdout, f->path);
+		printf("\n");
+	}
+	printf("         profile: %u page%s used, %u from flash, %u from RAM\n", hot, hot == 1 ? "" : "s", flash,
+	       hot - flash);
+}
 
 /* Length of the valid UTF-8 sequence at s, or 0 if there is none. */
 static int utf8_len(const unsigned char *s)
@@ -348,18 +404,23 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 		printf(", \"reason_page\": %u, \"last_page_read_bug\": %s, \"segments\": ", f->reason_page,
 		       f->last_page_read_bug ? "true" : "false");
 		print_segments_json(f);
-		printf(", \"ro_pages\": %u, \"ro_direct_pages\": %u}", f->ro_pages, f->ro_direct_pages);
+		printf(", \"ro_pages\": %u, \"ro_direct_pages\": %u", f->ro_pages, f->ro_direct_pages);
+		print_profile(r, f, false);
+		printf("}");
 		r->first = false;
 		return 0;
 	}
 	/* a rootfs has thousands of files that map nothing: -v lists them, the summary counts them */
-	if (!r->all && f->mapping == CRAMFS_MAP_NONE && !f->run_pages && !f->last_page_read_bug)
+	if (!r->all && f->mapping == CRAMFS_MAP_NONE && !f->run_pages && !f->last_page_read_bug) {
+		print_profile(r, f, false);
 		return 0;
+	}
 	if (f->segments && f->ro_pages) {
 		print_elf_line(f);
 		if (f->last_page_read_bug)
 			printf("         warning: the last page is direct in a page-multiple file: stock kernels read "
 			       "it as zeros\n");
+		print_profile(r, f, true);
 		return 0;
 	}
 	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
@@ -376,17 +437,18 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	if (f->last_page_read_bug)
 		printf("         warning: the last page is direct in a page-multiple file: stock kernels read it "
 		       "as zeros\n");
+	print_profile(r, f, true);
 	return 0;
 }
 
-static void print_flat_json(const struct cramfs_xip_file *f, uint32_t bs)
+static void print_flat_json(const struct cramfs_xip_file *f)
 {
 	if (!f->flat) {
 		printf("null");
 		return;
 	}
 	printf("{\"text_len\": %u, \"text_pages\": %u, \"in_place\": %s, \"reason\": ", f->flat_text_len,
-	       (unsigned)(((uint64_t)f->flat_text_len + bs - 1) / bs), f->flat_in_place ? "true" : "false");
+	       f->flat_text_pages, f->flat_in_place ? "true" : "false");
 	if (f->flat_reason)
 		json_string(f->flat_reason);
 	else
@@ -398,6 +460,7 @@ static void print_flat_json(const struct cramfs_xip_file *f, uint32_t bs)
 static int print_file_nommu(const struct cramfs_xip_file *f, void *arg)
 {
 	struct report *r = arg;
+	unsigned long long base = r->phys ? *r->phys : 0;
 
 	if (r->json) {
 		printf("%s\n    {\"path\": ", r->first ? "" : ",");
@@ -422,15 +485,16 @@ static int print_file_nommu(const struct cramfs_xip_file *f, void *arg)
 			printf("%s\"%s\": \"%s\"", q ? ", " : "", cramfs_nommu_request_name(q),
 			       cramfs_xip_nommu_outcome(f, q));
 		printf("}, \"flat\": ");
-		print_flat_json(f, r->blksize);
+		print_flat_json(f);
+		print_profile(r, f, false);
 		printf("}");
 		r->first = false;
 		return 0;
 	}
-	unsigned long long base = r->phys ? *r->phys : 0;
-
-	if (!r->all && !f->run_pages && !f->flat && !f->last_page_read_bug)
+	if (!r->all && !f->run_pages && !f->flat && !f->last_page_read_bug) {
+		print_profile(r, f, false);
 		return 0;
+	}
 	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
 	cramfs_put_text(stdout, f->path);
 	if (f->mapping == CRAMFS_MAP_ALL)
@@ -453,16 +517,49 @@ static int print_file_nommu(const struct cramfs_xip_file *f, void *arg)
 	if (f->last_page_read_bug)
 		printf("         warning: the last page is direct in a page-multiple file: stock kernels read it "
 		       "as zeros\n");
+	print_profile(r, f, true);
 	return 0;
 }
 
+/* The profile's totals, after the report's. */
+static void profile_totals(struct report *r)
+{
+	uint64_t missing = 0;
+
+	/* an entry without pages loses nothing when it names no file (empty files are not reported) */
+	for (size_t i = 0; i < r->profile->nfiles; i++) {
+		if (r->matched[i] || !r->profile->files[i].hot_pages)
+			continue;
+		if (++missing <= 20)
+			say(stderr, "%s: warning: %s: %s is not a file of the image", prog, r->profile_path,
+			    r->profile->files[i].path);
+	}
+	if (missing > 20)
+		say(stderr, "%s: warning: %s: %llu entries name no file of the image (20 named)", prog,
+		    r->profile_path, (unsigned long long)missing);
+	if (r->json) {
+		printf(",\n  \"profile\": {\"pages\": %llu, \"flash\": %llu, \"ram\": %llu, \"missing\": %llu, "
+		       "\"resized\": %llu}", (unsigned long long)r->hot, (unsigned long long)r->flash,
+		       (unsigned long long)(r->hot - r->flash), (unsigned long long)missing,
+		       (unsigned long long)r->resized);
+		return;
+	}
+	printf("profile %s: %llu pages used, %llu from flash (%.1f%%), %llu from RAM, on %s; %llu entries "
+	       "with pages name no file of the image, %llu a file of another size\n", r->profile_path,
+	       (unsigned long long)r->hot, (unsigned long long)r->flash,
+	       r->hot ? 100.0 * (double)r->flash / (double)r->hot : 0.0, (unsigned long long)(r->hot - r->flash),
+	       r->nommu ? "a kernel without an MMU" : "a stock MMU kernel", (unsigned long long)missing,
+	       (unsigned long long)r->resized);
+}
+
 /* phys: the image's physical address, or NULL when not given (page aligned) */
-static int xip_report(struct cramfs_image *img, bool json, bool nommu, bool all, const struct cramfs_check_result *cr,
-		      const uint64_t *phys, bool *misaligned)
+static int xip_report(struct cramfs_image *img, struct report *rp, const struct cramfs_check_result *cr,
+		      bool *misaligned)
 {
 	const struct cramfs_image_info *info = cramfs_image_info(img);
-	struct report r = { .json = json, .nommu = nommu, .phys = phys, .all = all, .first = true,
-			    .blksize = info->blksize };
+	struct report r = *rp;
+	bool json = r.json, nommu = r.nommu;
+	const uint64_t *phys = r.phys;
 	struct cramfs_xip_totals t;
 	/* without FSID_VERSION_2 the size field means nothing (often 0): the image is the whole file */
 	unsigned long long image_size = info->super.flags & CRAMFS_FLAG_FSID_VERSION_2 ? info->super.size :
@@ -490,14 +587,23 @@ static int xip_report(struct cramfs_image *img, bool json, bool nommu, bool all,
 			printf(", image at physical address 0x%llx", (unsigned long long)*phys);
 		printf(")\n");
 	}
+	r.first = true;
+	r.blksize = info->blksize;
+	if (r.profile && !(r.matched = calloc(r.profile->nfiles ? r.profile->nfiles : 1, sizeof(*r.matched))))
+		return -ENOMEM;
 	if (nommu)
 		err = cramfs_xip_report_nommu(img, print_file_nommu, &r, &t);
 	else
 		err = cramfs_xip_report_at(img, phys ? *phys : 0, print_file, &r, &t);
-	if (err)
+	if (err) {
+		free(r.matched);
 		return err;
+	}
 	if (json) {
-		printf("\n  ],\n  \"totals\": {\"files\": %llu, \"files_all\": %llu, \"files_partial\": %llu, "
+		printf("\n  ]");
+		if (r.profile)
+			profile_totals(&r);
+		printf(",\n  \"totals\": {\"files\": %llu, \"files_all\": %llu, \"files_partial\": %llu, "
 		       "\"files_none\": %llu, \"xip_files\": %llu, \"pages\": %llu, \"run_pages\": %llu, "
 		       "\"read_bug_files\": %llu, \"unreferenced_bytes\": %llu",
 		       (unsigned long long)t.files, (unsigned long long)t.files_all,
@@ -532,12 +638,15 @@ static int xip_report(struct cramfs_image *img, bool json, bool nommu, bool all,
 		       (unsigned long long)cr->unreferenced_bytes,
 		       image_size ? 100.0 * (double)cr->unreferenced_bytes / (double)image_size : 0.0, image_size);
 	}
+	if (r.profile && !json)
+		profile_totals(&r);
+	free(r.matched);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_XIP = 1000, OPT_JSON, OPT_PHYS_ADDR, OPT_NOMMU };
+	enum { OPT_XIP = 1000, OPT_JSON, OPT_PHYS_ADDR, OPT_NOMMU, OPT_PROFILE };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "extract", optional_argument, NULL, 'x' },
@@ -546,6 +655,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "phys-addr", required_argument, NULL, OPT_PHYS_ADDR },
 		{ "nommu", no_argument, NULL, OPT_NOMMU },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -559,6 +669,8 @@ int main(int argc, char **argv)
 	const struct cramfs_image_info *info;
 	const char *extract_dir = NULL;
 	bool xip = false, json = false, nommu = false, have_phys = false, misaligned = false;
+	const char *profile_path = NULL;
+	struct cramfs_profile *profile = NULL;
 	uint64_t phys = 0;
 	int verbose = 0, c, err, status = EXIT_CLEAN;
 	uint64_t n;
@@ -590,6 +702,9 @@ int main(int argc, char **argv)
 		case OPT_NOMMU:
 			nommu = true;
 			break;
+		case OPT_PROFILE:
+			profile_path = optarg;
+			break;
 		case OPT_PHYS_ADDR:
 			if (!parse_addr(optarg, &phys))
 				usage_error("physical address must be 0x and hex digits, or decimal without a "
@@ -620,6 +735,8 @@ int main(int argc, char **argv)
 		usage_error("--phys-addr goes with --xip");
 	if (nommu && !xip)
 		usage_error("--nommu goes with --xip");
+	if (profile_path && !xip)
+		usage_error("--profile goes with --xip");
 
 	oo.log.fn = log_line;
 	oo.log.max_level = verbose ? CRAMFS_INFO : CRAMFS_WARNING;
@@ -661,9 +778,27 @@ int main(int argc, char **argv)
 		       (unsigned long long)cr.problems, (unsigned long long)cr.warnings);
 
 	if (xip) {
-		err = xip_report(img, json, nommu, verbose > 0, &cr, have_phys ? &phys : NULL, &misaligned);
+		struct report r = { .json = json, .nommu = nommu, .all = verbose > 0, .phys = have_phys ? &phys : NULL,
+				    .profile_path = profile_path };
+
+		err = 0;
+		if (profile_path) {
+			err = cramfs_profile_read(profile_path, &oo.log, &profile);
+			if (!err && profile->page_size != info->blksize) {
+				say(stderr, "%s: %s: taken with %u-byte pages; the image has %u-byte blocks", prog,
+				    profile_path, profile->page_size, info->blksize);
+				err = -EINVAL;
+			}
+			/* the reader said what is wrong with the profile */
+			if (err == -EINVAL)
+				err = -ECANCELED;
+			r.profile = profile;
+		}
+		if (!err)
+			err = xip_report(img, &r, &cr, &misaligned);
+		cramfs_profile_free(profile);
 		if (err) {
-			if (err != -ESTALE)
+			if (err != -ESTALE && err != -ECANCELED)
 				say(stderr, "%s: %s: %s", prog, argv[optind], strerror(-err));
 			status = EXIT_ERROR;
 		} else if (misaligned) {

@@ -74,6 +74,7 @@ int cramfs_build(const char *srcdir, int outfd, const struct cramfs_build_option
 	free(b.warnings);
 	cr_lost_attrs_free(&b);
 	cr_blocktab_free(b.shared);
+	cramfs_profile_free(b.profile);
 	free(b.order);
 	cr_tree_free(b.root);
 	return err;

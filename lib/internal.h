@@ -59,6 +59,7 @@ struct node {
 	uint64_t content_hash;      /* cr_content_hash() of the contents dedupe compared */
 
 	/* xip.c: per-block plan, NULL when every block is BLK_PACKED */
+	const struct cramfs_profile_file *profile;  /* with a profile: this file's entry, or NULL */
 	uint8_t *blocks;
 	uint32_t xip_blocks;        /* blocks stored in the XIP region (BLK_XIP + BLK_XIP_TAIL) */
 	uint64_t xip_start;         /* image offset of the first of them */
@@ -138,6 +139,7 @@ struct build {
 	uint64_t image_size;
 	uint32_t flags;
 	struct blocktab *shared;    /* blockshare.c: blocks met more than once */
+	struct cramfs_profile *profile; /* xip.c: the --xip-profile, read */
 
 	struct cramfs_build_stats *stats;
 };

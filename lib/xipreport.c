@@ -357,6 +357,7 @@ static void nommu_flat(struct reporter *r, struct cramfs_image *img, const struc
 	f->flat = true;
 	f->flat_text_len = info.data_start;
 	text_pages = (uint32_t)(((uint64_t)info.data_start + bs - 1) / bs);
+	f->flat_text_pages = text_pages;
 	copied = cramfs_flat_text_copied(&info);
 	if (copied) {
 		f->flat_reason = copied;
@@ -373,7 +374,7 @@ static int report_file_nommu(struct cramfs_image *img, const struct cramfs_entry
 {
 	struct reporter *r = arg;
 	uint32_t bs = img->info.blksize, pages, first;
-	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size };
+	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size, .nommu = true };
 	size_t nruns = 0;
 	int err;
 
@@ -446,4 +447,19 @@ const char *cramfs_xip_nommu_outcome(const struct cramfs_xip_file *f, enum cramf
 	case CRAMFS_NOMMU_PRIVATE_RX: return direct ? "flash" : "copy";
 	default: return "copy";
 	}
+}
+
+bool cramfs_xip_page_from_flash(const struct cramfs_xip_file *f, uint32_t page)
+{
+	if (f->nommu)
+		return f->mapping == CRAMFS_MAP_ALL || (f->flat_in_place && page < f->flat_text_pages);
+	if (!f->segments)
+		return page < f->direct_pages;
+	for (size_t i = 0; i < f->nsegments; i++) {
+		const struct cramfs_xip_segment *g = &f->segments[i];
+
+		if (page >= g->first && page < g->first + g->direct_pages)
+			return true;
+	}
+	return false;
 }

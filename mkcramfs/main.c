@@ -118,6 +118,13 @@ static void __attribute__((noreturn)) help(void)
 	       "      --xip-direct-last-page\n"
 	       "                           map a page-multiple file's last page directly too (only for\n"
 	       "                           kernels with the cramfs last-page read fix)\n"
+	       "      --xip-profile=FILE   in place only the pages of program segments (and --xip files)\n"
+	       "                           that FILE, a profile of cramfs-xip(8), says a workload used\n"
+	       "                           (implies -X)\n"
+	       "      --xip-layout=stock|page  with --xip-profile: each segment direct from its first page\n"
+	       "                           up to its last profiled page, for the stock kernel (default),\n"
+	       "                           or the profiled pages alone, for a page-granular kernel\n"
+	       "      --xip-profile-force  use a profile most of whose files are not in the tree\n"
 	       "\n"
 	       "  -h, --help               show this help and exit\n"
 	       "  -V, --version            show the version and exit\n"
@@ -363,7 +370,7 @@ static int check_inside(const char *srcdir, const char *outfile, const char *tar
 int main(int argc, char **argv)
 {
 	enum { OPT_XIP = 1000, OPT_XIP_FROM, OPT_NO_XIP, OPT_NOMMU, OPT_DIRECT_LAST, OPT_BEST, OPT_UID, OPT_GID,
-	       OPT_EXCLUDE, OPT_FATAL_SELINUX };
+	       OPT_EXCLUDE, OPT_FATAL_SELINUX, OPT_PROFILE, OPT_LAYOUT, OPT_PROFILE_FORCE };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "endianness", required_argument, NULL, 'N' },
@@ -395,6 +402,9 @@ int main(int argc, char **argv)
 		{ "no-xip", required_argument, NULL, OPT_NO_XIP },
 		{ "nommu", no_argument, NULL, OPT_NOMMU },
 		{ "xip-direct-last-page", no_argument, NULL, OPT_DIRECT_LAST },
+		{ "xip-profile", required_argument, NULL, OPT_PROFILE },
+		{ "xip-layout", required_argument, NULL, OPT_LAYOUT },
+		{ "xip-profile-force", no_argument, NULL, OPT_PROFILE_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -405,7 +415,7 @@ int main(int argc, char **argv)
 	struct cramfs_output out;
 	struct stat st;
 	sigset_t fatal, old_mask;
-	bool want_xip = false, nommu = false, through;
+	bool want_xip = false, nommu = false, through, have_layout = false;
 	int verbose = 0, c, err;
 
 	cramfs_build_options_init(&o);
@@ -515,6 +525,22 @@ int main(int argc, char **argv)
 		case OPT_DIRECT_LAST:
 			o.xip_direct_last_page = true;
 			break;
+		case OPT_PROFILE:
+			want_xip = true;
+			o.xip_profile = optarg;
+			break;
+		case OPT_LAYOUT:
+			if (!strcmp(optarg, "stock"))
+				o.xip_layout = CRAMFS_LAYOUT_STOCK;
+			else if (!strcmp(optarg, "page"))
+				o.xip_layout = CRAMFS_LAYOUT_PAGE;
+			else
+				usage_error("--xip-layout must be stock or page, not '%s'", optarg);
+			have_layout = true;
+			break;
+		case OPT_PROFILE_FORCE:
+			o.xip_profile_force = true;
+			break;
 		case 'h':
 			help();
 		case 'V':
@@ -530,6 +556,8 @@ int main(int argc, char **argv)
 			    argc - optind == 1 ? "" : "s");
 	if ((nommu || o.xip_direct_last_page || no_xip.n) && !want_xip)
 		usage_error("--nommu, --no-xip and --xip-direct-last-page need -X");
+	if ((have_layout || o.xip_profile_force) && !o.xip_profile)
+		usage_error("--xip-layout and --xip-profile-force need --xip-profile");
 	if (want_xip)
 		o.xip = nommu ? CRAMFS_XIP_NOMMU : CRAMFS_XIP_MMU;
 	o.xip_patterns = xip.v;
@@ -628,5 +656,12 @@ int main(int argc, char **argv)
 				prog, (unsigned long long)stats.xip_files, (unsigned long long)stats.xip_pages,
 				o.blksize, (unsigned long long)stats.padding_bytes);
 	}
+	if (o.xip_profile)
+		fprintf(stderr, "%s: XIP profile %s, %s layout: %llu of %llu profiled pages of %llu files in place "
+			"(%llu pages in place in all)\n", prog, o.xip_profile,
+			o.xip_layout == CRAMFS_LAYOUT_PAGE ? "page-granular (for a kernel with page-granular XIP)" :
+			"stock (each segment from its first page up to its last profiled page)",
+			(unsigned long long)stats.profile_pages_xip, (unsigned long long)stats.profile_pages,
+			(unsigned long long)stats.profile_files, (unsigned long long)stats.xip_pages);
 	return EXIT_OK;
 }

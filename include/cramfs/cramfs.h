@@ -59,6 +59,13 @@ enum cramfs_xip_mode {
 	CRAMFS_XIP_NOMMU,   /* runs aligned to 8 bytes: enough for no-MMU kernels */
 };
 
+/* With a profile: the layout of the profiled pages. */
+enum cramfs_xip_layout {
+	CRAMFS_LAYOUT_STOCK = 0,        /* each segment direct from its first page up to its last hot
+					   page: the stock kernel maps a prefix run */
+	CRAMFS_LAYOUT_PAGE,             /* the hot pages alone: a page-granular kernel maps each */
+};
+
 struct cramfs_progress {
 	uint64_t files_done, files_total;   /* files and symlinks with data */
 	uint64_t bytes_done, bytes_total;   /* their bytes */
@@ -94,6 +101,9 @@ struct cramfs_build_options {
 	bool xip_direct_last_page;      /* the target kernel has the last-page read fix */
 	const char *const *xip_patterns;    /* whole files to store XIP (NULL-terminated) */
 	const char *const *no_xip_patterns; /* files never stored XIP (NULL-terminated) */
+	const char *xip_profile;        /* a profile (cramfs-xip(8)): only the pages it names in place */
+	enum cramfs_xip_layout xip_layout;  /* how they are laid out for the kernel */
+	bool xip_profile_force;         /* use a profile that looks like another tree's */
 
 	/* called from the writing thread after each batch of blocks */
 	void (*progress)(void *ctx, const struct cramfs_progress *p);
@@ -117,6 +127,9 @@ struct cramfs_build_stats {
 	uint64_t lost_metadata;         /* entries with extended attributes cramfs cannot store */
 	uint64_t xip_files;
 	uint64_t xip_pages;             /* pages stored behind direct uncompressed pointers */
+	uint64_t profile_files;         /* with a profile: files of the tree it names */
+	uint64_t profile_pages;         /* profiled pages of program segments (and --xip files) */
+	uint64_t profile_pages_xip;     /* of them, stored in place */
 	uint64_t padding_bytes;         /* bytes no pointer or entry refers to */
 	uint64_t threads;               /* compressing threads that ran */
 	int output_error;               /* a failed build: the error (negative errno) of writing or
@@ -299,9 +312,11 @@ struct cramfs_xip_file {
 	size_t nsegments;
 	uint32_t ro_pages, ro_direct_pages;     /* pages of its read-only segments; those from flash */
 	/* cramfs_xip_report_nommu only: */
+	bool nommu;                     /* set: the report is for a kernel without an MMU */
 	uint32_t offset;                /* image offset of page 0's data when direct_pages, else 0 */
 	bool flat;                      /* a FLAT program (bFLT revision 4 header) */
 	uint32_t flat_text_len;         /* its text, file offset 0 up to data_start */
+	uint32_t flat_text_pages;
 	bool flat_in_place;             /* binfmt_flat maps that text from flash */
 	const char *flat_reason;        /* why not, when flat; valid during the call */
 };
@@ -352,6 +367,15 @@ bool cramfs_xip_phys_aligned(const struct cramfs_image *img, uint64_t phys_addr)
  */
 int cramfs_xip_report_nommu(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals);
 
+/*
+ * Whether a program's use of page of f comes from flash under the rule of
+ * the report f is from: with an MMU, the page is in the direct run of its
+ * ELF segment's mapping (or of a mapping of the whole file, for a file
+ * that is not ELF); without one, the file is FLAT with its text in place
+ * and the page in that text, or a request for the whole file is direct.
+ */
+bool cramfs_xip_page_from_flash(const struct cramfs_xip_file *f, uint32_t page);
+
 /* The mmap() requests of a whole file whose outcome a no-MMU kernel decides by the image's layout. */
 enum cramfs_nommu_request {
 	CRAMFS_NOMMU_SHARED_R,          /* MAP_SHARED, PROT_READ */
@@ -370,6 +394,39 @@ enum cramfs_nommu_request {
  */
 const char *cramfs_xip_nommu_outcome(const struct cramfs_xip_file *f, enum cramfs_nommu_request req);
 const char *cramfs_nommu_request_name(enum cramfs_nommu_request req);
+
+/* ---- XIP profiles (cramfs-xip(8)): the pages of each file a workload used ---- */
+
+struct cramfs_profile_range {
+	uint32_t first, last;           /* pages first to last, inclusive */
+};
+
+struct cramfs_profile_file {
+	char *path;                     /* in the image, from "/" */
+	uint32_t size;                  /* the file's size when the profile was taken */
+	size_t nranges;
+	struct cramfs_profile_range *ranges;    /* ascending, disjoint, not adjacent */
+	uint32_t hot_pages;
+};
+
+struct cramfs_profile {
+	uint32_t page_size;
+	size_t nfiles;
+	struct cramfs_profile_file *files;      /* sorted by the bytes of path */
+	uint64_t hot_pages;
+};
+
+/*
+ * Reads the profile at path; anything but the format of cramfs-xip(8) is
+ * refused, naming the file and line through log.  0 or a negative errno
+ * (-EINVAL for a malformed profile).  Free with cramfs_profile_free.
+ */
+int cramfs_profile_read(const char *path, const struct cramfs_log *log, struct cramfs_profile **out);
+void cramfs_profile_free(struct cramfs_profile *p);
+/* The entry for path, or NULL. */
+const struct cramfs_profile_file *cramfs_profile_find(const struct cramfs_profile *p, const char *path);
+/* Did the workload use page of f (f may be NULL: no)? */
+bool cramfs_profile_hot(const struct cramfs_profile_file *f, uint32_t page);
 
 /* ---- extracting ---- */
 
