@@ -35,6 +35,12 @@ ROOTFS_XIP_CRAMFS_OPTS += \
 	$(foreach p,$(ROOTFS_XIP_CRAMFS_XIP),--xip='$(p)') \
 	$(foreach p,$(ROOTFS_XIP_CRAMFS_NO_XIP),--no-xip='$(p)')
 
+ROOTFS_XIP_CRAMFS_PROFILE = $(call qstrip,$(BR2_TARGET_ROOTFS_XIP_CRAMFS_PROFILE))
+ifneq ($(ROOTFS_XIP_CRAMFS_PROFILE),)
+ROOTFS_XIP_CRAMFS_OPTS += --xip-profile='$(ROOTFS_XIP_CRAMFS_PROFILE)' \
+	--xip-layout=$(if $(BR2_TARGET_ROOTFS_XIP_CRAMFS_LAYOUT_PAGE),page,stock)
+endif
+
 ROOTFS_XIP_CRAMFS_OPTS += $(call qstrip,$(BR2_TARGET_ROOTFS_XIP_CRAMFS_EXTRA_OPTS))
 
 # cramfsck exits non-zero on any problem, and the fakeroot script that runs
@@ -45,6 +51,10 @@ ifeq ($(BR2_USE_MMU),y)
 ROOTFS_XIP_CRAMFS_REPORT = --xip
 else
 ROOTFS_XIP_CRAMFS_REPORT = --xip --nommu
+endif
+
+ifneq ($(ROOTFS_XIP_CRAMFS_PROFILE),)
+ROOTFS_XIP_CRAMFS_REPORT += --profile='$(ROOTFS_XIP_CRAMFS_PROFILE)'
 endif
 
 define ROOTFS_XIP_CRAMFS_CHECK

@@ -28,6 +28,9 @@ CRAMFS_XIP_PAGE_SIZE ?= "4096"
 # "1" for a kernel without an MMU: in-place data aligned to 8 bytes
 # (mkcramfs --nommu). A kernel with an MMU maps nothing of such an image.
 CRAMFS_XIP_NOMMU ?= "0"
+# a profile of cramfs-xip(8): only the pages it names in place; stock or page layout
+CRAMFS_XIP_PROFILE ?= ""
+CRAMFS_XIP_LAYOUT ?= "stock"
 # "1" only if the target kernel has the fix for the cramfs last-page read
 # bug (mkcramfs --xip-direct-last-page).
 CRAMFS_XIP_DIRECT_LAST_PAGE ?= "0"
@@ -82,6 +85,9 @@ IMAGE_CMD:cramfs-xip () {
 		*) set -- "$@" --xip="$cramfs_xip_pattern" ;;
 		esac
 	done
+	if [ -n "${CRAMFS_XIP_PROFILE}" ]; then
+		set -- "$@" --xip-profile="${CRAMFS_XIP_PROFILE}" --xip-layout="${CRAMFS_XIP_LAYOUT}"
+	fi
 	set +f
 
 	mkcramfs "$@" ${EXTRA_IMAGECMD} ${IMAGE_ROOTFS} ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip
@@ -91,6 +97,9 @@ IMAGE_CMD:cramfs-xip () {
 	case "${CRAMFS_XIP_NOMMU}" in
 	1|y|yes|true) cramfs_xip_report="--xip --nommu" ;;
 	esac
+	if [ -n "${CRAMFS_XIP_PROFILE}" ]; then
+		cramfs_xip_report="$cramfs_xip_report --profile=${CRAMFS_XIP_PROFILE}"
+	fi
 	cramfsck -b ${CRAMFS_XIP_PAGE_SIZE} $cramfs_xip_report ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip \
 		>${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip.xip.txt
 	bbnote "cramfs-xip: $(tail -n 1 ${IMGDEPLOYDIR}/${CRAMFS_XIP_IMAGE_NAME}.cramfs-xip.xip.txt)"
