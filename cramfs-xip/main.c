@@ -48,6 +48,9 @@
 #define PM_FILE (1ULL << 61)
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 
+/* include/uapi/linux/major.h: the device number of every MTD-backed superblock */
+#define MTD_BLOCK_MAJOR 31
+
 static const char *prog = "cramfs-xip";
 static uint64_t page_size;
 static int status = EXIT_CLEAN;
@@ -304,6 +307,8 @@ static int cmp_mfile_ino(const void *a, const void *b)
  * Adds the regular files below directory fd (its path in the image: rel)
  * to m, staying on device dev.  0, or -1 after saying what could not be read.
  */
+static bool tolerate_eacces;   /* status: a directory the user cannot read is a warning */
+
 static int scan_dir(struct mount *m, int fd, const char *rel, dev_t dev)
 {
 	DIR *d = fdopendir(fd);
@@ -334,7 +339,10 @@ static int scan_dir(struct mount *m, int fd, const char *rel, dev_t dev)
 		} else if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-			if (sub < 0) {
+			if (sub < 0 && errno == EACCES && tolerate_eacces) {
+				say(stderr, "%s: warning: %s%s: %s: the files below it are not counted", prog,
+				    m->point, path, strerror(errno));
+			} else if (sub < 0) {
 				say(stderr, "%s: %s%s: %s", prog, m->point, path, strerror(errno));
 				ret = -1;
 			} else if (scan_dir(m, sub, path, dev)) {
@@ -1113,7 +1121,14 @@ static int add_mount_point(const char *arg)
 		}
 	mounts = grow(mounts, n_mounts, &cap_mounts, sizeof(*mounts));
 	mounts[n_mounts++] = m;
-	if (m.major != 0)
+	/*
+	 * A cramfs mounted through MTD (mtd:NAME, mtdN, and /dev/mtdblockN too
+	 * when the kernel has CRAMFS_MTD) has the device number mtdsuper.c gives
+	 * it, MTD_BLOCK_MAJOR:index, and reads through mtd_bdi, whose readahead
+	 * is 0.  Any other device number is a block device's (loop, mmc, ...),
+	 * which reads ahead.
+	 */
+	if (m.major != 0 && m.major != MTD_BLOCK_MAJOR)
 		say(stderr, "%s: warning: %s is mounted from the block device %s (%u:%u), which reads ahead: "
 		    "the page cache holds pages the workload never used.  For an exact profile, drop the "
 		    "caches before the workload (echo 3 > /proc/sys/vm/drop_caches) and turn readahead off "
@@ -1322,6 +1337,8 @@ static int cmd_status(char **pids, int n, bool json)
 	for (int i = 0; i < n; i++)
 		if (!is_pid(pids[i]))
 			usage_error("'%s' is not a process ID", pids[i]);
+	/* an ordinary user may not read every directory; the files it maps, it could reach */
+	tolerate_eacces = true;
 	e = read_mountinfo(NULL, NULL, NULL);
 	if (e) {
 		say(stderr, "%s: /proc/self/mountinfo: %s", prog, strerror(-e));

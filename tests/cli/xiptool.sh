@@ -66,7 +66,7 @@ CASE="merge"
 cat >"$TMP/a.profile" <<'EOF'
 cramfs-xip-profile 1
 page-size 4096
-# mount /mnt (mtd:physmap-flash.0, device 0:17)
+# mount /mnt (mtd:physmap-flash.0, device 31:0)
 file /bin/busybox 1983296 0-2,9,100-120
 file /etc/odd%20name%25 5000 -
 file /lib/libc.so.6 1000000 0
