@@ -198,7 +198,7 @@ static void *grow(void *p, size_t n, size_t *cap, size_t elem)
 /* ---- cramfs mounts and their files ---- */
 
 struct mfile {
-	char *path;                 /* in the image, from "/" */
+	char *path;                 /* below the mount point, from "/" (in the image, but for bind mounts) */
 	uint64_t size, pages;
 	uint64_t ino;
 	struct mount *mnt;
@@ -211,6 +211,7 @@ struct mfile {
 
 struct mount {
 	char *point, *source;
+	char *root;                 /* the directory of the image mounted there: "/" but for bind mounts */
 	unsigned major, minor;
 	struct mfile *files;        /* sorted by inode */
 	size_t n_files, cap_files;
@@ -269,22 +270,40 @@ static int read_mountinfo(const char *point, char **fstype, struct mount *found)
 			continue;
 		unoctal(fld[4]);
 		unoctal(fld[7]);
+		unoctal(fld[3]);
 		if (point) {
 			if (strcmp(fld[4], point))
 				continue;
 			free(*fstype);
 			free(found->point);
 			free(found->source);
+			free(found->root);
 			*fstype = xstrdup(fld[6]);
 		} else {
+			struct mount *same = NULL;
+
 			if (strcmp(fld[6], "cramfs"))
 				continue;
-			mounts = grow(mounts, n_mounts, &cap_mounts, sizeof(*mounts));
-			found = &mounts[n_mounts++];
+			/* one image mounted in several places: once, by the mount of its root if there is one */
+			for (size_t i = 0; i < n_mounts; i++)
+				if (mounts[i].major == maj && mounts[i].minor == min)
+					same = &mounts[i];
+			if (same && (!strcmp(same->root, "/") || strcmp(fld[3], "/")))
+				continue;
+			if (same) {
+				found = same;
+				free(found->point);
+				free(found->source);
+				free(found->root);
+			} else {
+				mounts = grow(mounts, n_mounts, &cap_mounts, sizeof(*mounts));
+				found = &mounts[n_mounts++];
+			}
 		}
 		memset(found, 0, sizeof(*found));
 		found->point = xstrdup(fld[4]);
 		found->source = xstrdup(fld[7]);
+		found->root = xstrdup(fld[3]);
 		found->major = maj;
 		found->minor = min;
 	}
@@ -382,6 +401,12 @@ static int scan_mount(struct mount *m)
 		if (fd >= 0)
 			close(fd);
 		return -1;
+	}
+	if (major(st.st_dev) != m->major || minor(st.st_dev) != m->minor) {
+		say(stderr, "%s: warning: %s: another file system is mounted over this cramfs (%u:%u): its files "
+		    "are not counted", prog, m->point, m->major, m->minor);
+		close(fd);
+		return 0;
 	}
 	ret = scan_dir(m, fd, "", st.st_dev);
 	qsort(m->files, m->n_files, sizeof(*m->files), cmp_mfile_ino);
@@ -993,6 +1018,7 @@ static void free_mounts(void)
 		free(mounts[i].files);
 		free(mounts[i].point);
 		free(mounts[i].source);
+		free(mounts[i].root);
 	}
 	free(mounts);
 	mounts = NULL;
@@ -1107,16 +1133,26 @@ static int add_mount_point(const char *arg)
 		free(fstype);
 		free(m.point);
 		free(m.source);
+		free(m.root);
 		free(real);
 		return EXIT_PROBLEMS;
 	}
 	free(fstype);
 	free(real);
+	if (strcmp(m.root, "/")) {
+		say(stderr, "%s: %s: a bind mount of the image's directory %s: give the mount point of the "
+		    "image's root, the profile's paths start there", prog, arg, m.root);
+		free(m.point);
+		free(m.source);
+		free(m.root);
+		return EXIT_PROBLEMS;
+	}
 	for (size_t i = 0; i < n_mounts; i++)
 		if (mounts[i].major == m.major && mounts[i].minor == m.minor) {
 			/* the same mount twice: once is enough */
 			free(m.point);
 			free(m.source);
+			free(m.root);
 			return 0;
 		}
 	mounts = grow(mounts, n_mounts, &cap_mounts, sizeof(*mounts));
@@ -1307,7 +1343,10 @@ static void status_each(const char *pid, struct pfile *pf, size_t n, void *arg)
 			printf(", \"mount_point\": ");
 			json_string(f->mnt->point);
 			printf(", \"file\": ");
-			json_string(f->path);
+			if (asprintf(&full, "%s%s", strcmp(f->mnt->root, "/") ? f->mnt->root : "", f->path) < 0)
+				exit(EXIT_ERROR);
+			json_string(full);
+			free(full);
 			printf(", \"names\": %zu, \"inode\": %llu, \"pages\": %llu, \"flash_pages\": %llu, "
 			       "\"cache_pages\": %llu, \"private_pages\": %llu, \"unplaced_flash_pages\": %llu}",
 			       pf[i].nf, (unsigned long long)f->ino, (unsigned long long)f->pages,
