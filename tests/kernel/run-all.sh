@@ -201,6 +201,7 @@ run_case() {
 	case $name in
 	*-xip) xiptool=(--xiptool status) ;;
 	*-plain) xiptool=(--xiptool profile) ;;
+	*-bugs-dirents-loop) xiptool=(--xiptool loop) ;;
 	esac
 	if [ "$trace" = require ] && { [ "$dev" = loop ] || ! ext_block_pointers "$image"; }; then
 		# mmap goes through the driver's direct path, and so emits the
@@ -219,6 +220,7 @@ run_case() {
 	status) python3 "$here/xiptoolcheck.py" status --xip --report "$dir/report.txt" >"$dir/xiptool.txt" 2>&1 ;;
 	profile) python3 "$here/xiptoolcheck.py" profile --report "$dir/report.txt" --manifest "$manifest" \
 		--busybox "${trees[$arch]}/bin/busybox" --page-size "$ps" >"$dir/xiptool.txt" 2>&1 ;;
+	loop) python3 "$here/xiptoolcheck.py" loop --report "$dir/report.txt" >"$dir/xiptool.txt" 2>&1 ;;
 	*) true ;;
 	esac
 	if [ $? -ne 0 ]; then

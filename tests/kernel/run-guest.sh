@@ -4,7 +4,7 @@
 #
 #   run-guest.sh --target TARGET --image IMG --manifest MANIFEST
 #                [--kernel KERNEL] [--timeout S] [--log FILE] [--report FILE]
-#                [--dev DEVICE] [--xiptool status|profile] [--no-dyndbg] [--keep]
+#                [--dev DEVICE] [--xiptool status|profile|loop] [--no-dyndbg] [--keep]
 #
 # TARGET: x86_64 (image in a reserved RAM window claimed by physmap, at most
 # 32 MiB), arm64-16k or arm64-64k (image in the second CFI flash bank of
@@ -23,7 +23,8 @@
 # --xiptool puts cramfs-xip into the initramfs, and after xipcheck the
 # guest runs it (guest/init): `status`, while programs of the image run, as
 # root and as an ordinary user, with xipcheck's own count of their pages in
-# flash; `profile`, after a workload from the image on dropped caches.
+# flash; `profile`, after a workload from the image on dropped caches;
+# `loop`, a profile of a loop mount, which must warn about readahead.
 # Exit status 0 only when the guest finished in time and reported fail=0.
 set -euo pipefail
 
@@ -92,8 +93,8 @@ cp "$manifest" "$stage/manifest"
 [ "$dev" != loop ] || cp "$image" "$stage/image.cramfs"
 case $xiptool in
 '') ;;
-status|profile) cp "$guestdir/cramfs-xip" "$stage/cramfs-xip"; chmod 755 "$stage/cramfs-xip" ;;
-*) die "--xiptool takes status or profile, not '$xiptool'" ;;
+status|profile|loop) cp "$guestdir/cramfs-xip" "$stage/cramfs-xip"; chmod 755 "$stage/cramfs-xip" ;;
+*) die "--xiptool takes status, profile or loop, not '$xiptool'" ;;
 esac
 python3 "$here/mkcpio.py" "$stage" "$work/initramfs.cpio"
 

@@ -4,6 +4,7 @@
 
   xiptoolcheck.py status --report R [--xip]
   xiptoolcheck.py profile --report R --manifest M --busybox ELF --page-size N
+  xiptoolcheck.py loop --report R
 
 status: cramfs-xip status --json ran as root (PFNs visible) and as user
 1000 (PFNs hidden) while two programs of the image ran: busybox sleep and
@@ -20,7 +21,11 @@ must be a valid profile of version 1 with the guest's page size, one line
 for every regular file of the manifest with its size, and busybox's line
 must hold page 0 and the page of its entry point, and not all its pages (an
 MTD mount reads nothing ahead); profile --merge of it with itself must give
-the same lines back, and neither may print anything on stderr.
+the same lines back, and neither may print anything on stderr.  A bind
+mount of /mnt/bin must be refused with exit status 4.
+
+loop: cramfs-xip profile of /mnt mounted from /dev/loop0 must warn that
+the device reads ahead, with the commands that stop it.
 
 Exit 0 when all holds, 1 with one line per problem.
 """
@@ -199,6 +204,11 @@ def check_profile(report, manifest, busybox, page_size):
         bad("cramfs-xip printed on stderr: " + " | ".join(errs))
     if "XIPCHECK xiptool merge same=yes" not in report:
         bad("profile --merge of the profile with itself did not give its lines back")
+    if exit_of(report, "profile-bind") != 4:
+        bad("cramfs-xip profile of a bind mount of /mnt/bin: not exit status 4")
+    want_msg = "cramfs-xip: /tmp/bind: a bind mount of the image's directory /bin"
+    if not any(l.startswith(want_msg) for l in lines_of(report, "XIPCHECK xiptool-bind-stderr ")):
+        bad("cramfs-xip profile of a bind mount did not say '%s...'" % want_msg)
     lines = lines_of(report, "XIPCHECK xiptool-profile ")
     if lines[:2] != ["cramfs-xip-profile 1", "page-size %d" % page_size]:
         bad("the profile does not start with its header and page size %d: %r" % (page_size, lines[:2]))
@@ -249,9 +259,21 @@ def check_profile(report, manifest, busybox, page_size):
               "among them), %d other files with pages" % (len(files), len(bb[1]), pages, ep, others))
 
 
+def check_loop(report):
+    if exit_of(report, "profile") != 0:
+        bad("cramfs-xip profile of the loop mount: not exit status 0")
+    err = " ".join(lines_of(report, "XIPCHECK xiptool-stderr "))
+    for want in ("cramfs-xip: warning: /mnt is mounted from the block device /dev/loop0 (7:0), which reads ahead",
+                 "echo 3 > /proc/sys/vm/drop_caches", "blockdev --setra 0 /dev/loop0"):
+        if want not in err:
+            bad("cramfs-xip profile of the loop mount did not say '%s': %r" % (want, err))
+    if not problems:
+        print("xiptool profile of a loop mount: readahead warning")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("status", "profile"))
+    ap.add_argument("mode", choices=("status", "profile", "loop"))
     ap.add_argument("--report", required=True)
     ap.add_argument("--xip", action="store_true")
     ap.add_argument("--manifest")
@@ -262,6 +284,8 @@ def main():
         report = [l.rstrip("\n") for l in f]
     if args.mode == "status":
         check_status(report, args.xip)
+    elif args.mode == "loop":
+        check_loop(report)
     else:
         check_profile(report, args.manifest, args.busybox, args.page_size)
     for p in problems:
