@@ -146,6 +146,8 @@ static void __attribute__((noreturn)) help(void)
 	       "  -o, --output=FILE        profile: write the profile to FILE (default: standard output)\n"
 	       "  -m, --merge              profile: the union of the profiles given, instead of mounts\n"
 	       "  -j, --json               status: print a JSON document\n"
+	       "      --any-fs             profile: take mount points of any file system type (to test\n"
+	       "                           the collection of page cache pages where cramfs is not at hand)\n"
 	       "  -h, --help               show this help and exit\n"
 	       "  -V, --version            show the version and exit\n"
 	       "\n"
@@ -554,7 +556,8 @@ struct counts {
 /*
  * Reads /proc/PID/smaps (the lines of maps, and VmFlags for pf and mm):
  * the vmas backed by files of the cramfs mounts.  0; -ESRCH when the
- * process went away; other -errno after saying so.
+ * process went away; -EACCES when it may not be read; other -errno after
+ * saying so.
  */
 static int read_vmas(const char *pid, struct vma **out, size_t *n_out)
 {
@@ -617,6 +620,9 @@ out:
 	*n_out = n;
 	if (e == ENOENT || e == ESRCH)
 		return -ESRCH;
+	/* not allowed: the caller decides whether it matters */
+	if (e == EACCES || e == EPERM)
+		return -EACCES;
 	if (e) {
 		say(stderr, "%s: %s: %s", prog, name, strerror(e));
 		return -e;
@@ -827,8 +833,8 @@ static void read_comm(const char *pid, char *comm, size_t cap)
 
 /*
  * The cramfs files process pid maps, with their counts (*out, *n_out).
- * 0; -ESRCH when the process is gone (or goes while read); -1 after saying
- * what failed.
+ * 0; -ESRCH when the process is gone (or goes while read); -EACCES when
+ * its /proc files may not be read; -1 after saying what failed.
  */
 static int scan_process(const char *pid, bool profile, struct pfile **out, size_t *n_out)
 {
@@ -842,13 +848,13 @@ static int scan_process(const char *pid, bool profile, struct pfile **out, size_
 	*n_out = 0;
 	ret = read_vmas(pid, &v, &n);
 	if (ret)
-		return ret == -ESRCH ? ret : -1;
+		return ret == -ESRCH || ret == -EACCES ? ret : -1;
 	if (!n)
 		goto out;
 	snprintf(name, sizeof(name), "/proc/%s/pagemap", pid);
 	fd = open(name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		ret = errno == ENOENT || errno == ESRCH ? -ESRCH : -1;
+		ret = errno == ENOENT || errno == ESRCH ? -ESRCH : errno == EACCES || errno == EPERM ? -EACCES : -1;
 		if (ret == -1)
 			say(stderr, "%s: %s: %s", prog, name, strerror(errno));
 		goto out;
@@ -939,7 +945,14 @@ static int collect_mincore(struct mount *m)
 	return ret;
 }
 
-/* Every process's mappings of the mounts' files, marked used.  0 or -1. */
+/* Processes of the last scan of all that could not be read (not allowed). */
+static unsigned long unreadable;
+
+/*
+ * Every process's mappings of the mounts' files, marked used.  0 or -1.
+ * A process given that may not be read is an error; among all, it is
+ * counted in unreadable and said once at the end.
+ */
 static int collect_processes(bool profile, void (*each)(const char *pid, struct pfile *pf, size_t n, void *),
 			     void *arg, char **pids, int n_pids)
 {
@@ -990,6 +1003,15 @@ static int collect_processes(bool profile, void (*each)(const char *pid, struct 
 			}
 			continue;
 		}
+		if (e == -EACCES && d) {
+			unreadable++;
+			continue;
+		}
+		if (e == -EACCES) {
+			say(stderr, "%s: process %s: /proc/%s/smaps or pagemap: %s", prog, pid, pid, strerror(EACCES));
+			ret = -1;
+			continue;
+		}
 		if (e) {
 			ret = -1;
 			continue;
@@ -1000,6 +1022,10 @@ static int collect_processes(bool profile, void (*each)(const char *pid, struct 
 	}
 	if (d)
 		closedir(d);
+	if (unreadable)
+		say(stderr, "%s: warning: %lu processes could not be read (%s): the pages they map from flash "
+		    "are not counted%s", prog, unreadable, strerror(EACCES),
+		    geteuid() ? "; run as root to see them" : "");
 	return ret;
 }
 
@@ -1104,6 +1130,8 @@ static int cmd_merge(char **names, int n, const char *output)
 }
 
 /* A mount point given to profile: the cramfs mounted there, added to mounts; 0 or an exit status. */
+static bool any_fs;   /* --any-fs: to test the collection where cramfs cannot be mounted */
+
 static int add_mount_point(const char *arg)
 {
 	char *real = realpath(arg, NULL), *fstype = NULL;
@@ -1122,7 +1150,7 @@ static int add_mount_point(const char *arg)
 		free(real);
 		return EXIT_ERROR;
 	}
-	if (!fstype || strcmp(fstype, "cramfs") ||
+	if (!fstype || (strcmp(fstype, "cramfs") && !any_fs) ||
 	    m.major != major(st.st_dev) || m.minor != minor(st.st_dev)) {
 		if (!fstype || m.major != major(st.st_dev) || m.minor != minor(st.st_dev))
 			say(stderr, "%s: %s: not a mount point (cramfs-xip profile takes the directory a cramfs "
@@ -1242,6 +1270,9 @@ static int cmd_profile(char **args, int n, const char *output)
 		fprintf(cf, "%smount %s (%s, device %u:%u)", i ? "\n" : "", mounts[i].point, mounts[i].source,
 			mounts[i].major, mounts[i].minor);
 	fprintf(cf, "\nat %s", when);
+	if (unreadable)
+		fprintf(cf, "\n%lu processes could not be read: the pages they map from flash are not here",
+			unreadable);
 	fclose(cf);
 	s = write_profile(&p, output, comment);
 	free(comment);
@@ -1433,12 +1464,12 @@ static int cmd_status(char **pids, int n, bool json)
 		printf("\n  ],\n  \"total\": {\"processes\": %lu, \"files\": %llu, \"flash_pages\": %llu, "
 		       "\"cache_pages\": %llu, \"private_pages\": %llu, \"unplaced_flash_pages\": %llu, "
 		       "\"distinct_flash_pages\": %llu, \"distinct_cache_pages\": %llu, "
-		       "\"xip_saved_bytes\": %llu, \"cache_bytes\": %llu}\n}\n",
+		       "\"xip_saved_bytes\": %llu, \"cache_bytes\": %llu, \"unreadable_processes\": %lu}\n}\n",
 		       c.processes, (unsigned long long)files, (unsigned long long)c.total.flash,
 		       (unsigned long long)c.total.cache, (unsigned long long)c.total.private_,
 		       (unsigned long long)c.total.unplaced, (unsigned long long)flash_distinct,
 		       (unsigned long long)cache_distinct, (unsigned long long)(flash_distinct * page_size),
-		       (unsigned long long)(cache_distinct * page_size));
+		       (unsigned long long)(cache_distinct * page_size), unreadable);
 	} else {
 		printf("total: %lu processes map %llu files of cramfs mounts: %llu distinct pages from flash, "
 		       "%llu from the page cache\n", c.processes, (unsigned long long)files,
@@ -1460,10 +1491,12 @@ static int cmd_status(char **pids, int n, bool json)
 
 int main(int argc, char **argv)
 {
+	enum { OPT_ANY_FS = 1000 };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "merge", no_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "any-fs", no_argument, NULL, OPT_ANY_FS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1487,6 +1520,7 @@ int main(int argc, char **argv)
 		case 'o':
 		case 'm':
 		case 'j':
+		case OPT_ANY_FS:
 			usage_error("the command goes first: %s profile|status [options]", prog);
 		default:
 			bad_option(c, argv, optstring, longopts);
@@ -1512,6 +1546,9 @@ int main(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case OPT_ANY_FS:
+			any_fs = true;
+			break;
 		case 'h':
 			help();
 		case 'V':
@@ -1534,6 +1571,8 @@ int main(int argc, char **argv)
 			usage_error("--json goes with status");
 		if (optind == argc)
 			usage_error(merge ? "--merge needs at least one profile" : "no mount point given");
+		if (merge && any_fs)
+			usage_error("--any-fs goes with mount points, not with --merge");
 		if (merge)
 			return cmd_merge(argv + optind, argc - optind, output);
 		s = cmd_profile(argv + optind, argc - optind, output);
@@ -1542,6 +1581,8 @@ int main(int argc, char **argv)
 	}
 	if (output)
 		usage_error("--output goes with profile");
+	if (any_fs)
+		usage_error("--any-fs goes with profile");
 	if (merge)
 		usage_error("--merge goes with profile");
 	s = cmd_status(argv + optind, argc - optind, json);

@@ -153,7 +153,8 @@ d = json.load(open(sys.argv[1]))
 assert set(d) == {"page_size", "pfns", "note", "mounts", "mappings", "total"}, sorted(d)
 assert isinstance(d["pfns"], bool) and (d["note"] is None) == d["pfns"]
 for k in ("processes", "files", "flash_pages", "cache_pages", "private_pages", "unplaced_flash_pages",
-          "distinct_flash_pages", "distinct_cache_pages", "xip_saved_bytes", "cache_bytes"):
+          "distinct_flash_pages", "distinct_cache_pages", "xip_saved_bytes", "cache_bytes",
+          "unreadable_processes"):
     assert isinstance(d["total"][k], int), k
 assert d["total"]["xip_saved_bytes"] == d["total"]["distinct_flash_pages"] * d["page_size"]
 ' "$LAST_OUT"
