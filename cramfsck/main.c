@@ -207,8 +207,8 @@ static bool profile_counts(struct report *r, const struct cramfs_xip_file *f, ui
 	r->matched[pf - r->profile->files] = true;
 	if (pf->size != f->size) {
 		r->resized++;
-		say(stderr, "%s: warning: %s: %s was %u bytes, the image's is %u: its entry is ignored", prog,
-		    r->profile_path, f->path, pf->size, f->size);
+		say(stderr, "%s: warning: %s: %s was %llu bytes, the image's is %u: its entry is ignored", prog,
+		    r->profile_path, f->path, (unsigned long long)pf->size, f->size);
 		return false;
 	}
 	for (size_t i = 0; i < pf->nranges; i++)
