@@ -4,7 +4,8 @@ image checker's prediction.
 
     mknommumanifest.py SRCDIR --xip-json FILE [--known-read-bug]
                        [--run 'PATH EXIT']... [--ram 'PATH N'] [--twomaps PATH]...
-                       [--twomaps-initramfs 'PATH SIZE']... [--require-text 'PATH flash|ram']...
+                       [--twomaps-initramfs 'PATH SIZE']... [--twins 'PATH-A PATH-B REQ-A REQ-B']...
+                       [--require-text 'PATH flash|ram']...
                        [--dev DEVICE] [--flash BASE,SIZE] > MANIFEST
 
 FILE is the output of `cramfsck --xip --nommu --json IMAGE`, SRCDIR the tree
@@ -18,6 +19,8 @@ Lines for the guest:
     run PATH EXIT OFFSET PREDICTED    run PATH, expect EXIT and its text in
                                       flash at BASE + OFFSET or in ram
     twomaps PATH SIZE                 two mappings of PATH at once
+    twins PATH-A PATH-B REQ-A REQ-B   A mapped with REQ-A, then B with REQ-B
+                                      (two files whose data the image holds once)
 and for nommucompare.py (the guest ignores them):
     expect PATH REQ OUTCOME           REQ shared-r, private-r, private-rx,
                                       private-rw; OUTCOME flash, copy or an
@@ -30,6 +33,9 @@ last_page_read_bug (what read() and a copy give on a kernel without the
 fix), "-" otherwise.  A program of --run must be a FLAT program in FILE
 ("flat" not null): PREDICTED is flash when FILE says its text is in place.
 "twomaps //PATH" (--twomaps-initramfs) names a file of the initramfs.
+--twins fails (exit 1) unless FILE gives both files the same size and the
+same image offset (mkcramfs stored their data once) and their contents are
+the same.
 --require-text checks the image rather than the kernel: it fails (exit 1)
 unless FILE predicts the FLAT program's text in flash or in RAM as asked
 (e.g. that `mkcramfs -X` placed a program in flash by itself).
@@ -67,6 +73,8 @@ def main():
                     help="map PATH of the image twice at once")
     ap.add_argument("--twomaps-initramfs", action="append", default=[], metavar="'PATH SIZE'",
                     help="the same for a file of the initramfs")
+    ap.add_argument("--twins", action="append", default=[], metavar="'PATH-A PATH-B REQ-A REQ-B'",
+                    help="map two files whose data the image stores once, one after the other")
     ap.add_argument("--require-text", action="append", default=[], metavar="'PATH flash|ram'",
                     help="fail unless FILE predicts PATH's text in flash (in place) or in RAM")
     ap.add_argument("--dev", default="mtd:22000000.flash")
@@ -154,6 +162,20 @@ def main():
     for spec in args.twomaps_initramfs:
         path, size = spec.split()
         out.write("twomaps /%s %d\n" % (esc(path), int(size)))
+    for spec in args.twins:
+        words = spec.split()
+        if len(words) != 4 or words[2] not in REQUESTS or words[3] not in REQUESTS:
+            sys.exit("mknommumanifest: --twins needs 'PATH-A PATH-B REQ-A REQ-B': %r" % spec)
+        a, b = words[0], words[1]
+        for path in (a, b):
+            if path not in files:
+                sys.exit("mknommumanifest: --twins %s: not a file of the image" % path)
+        oa, ob = first_byte_offset(files[a]), first_byte_offset(files[b])
+        if (oa is None or oa != ob or files[a]["size"] != files[b]["size"] or
+                fnv1a64_file(src + os.fsencode(a)) != fnv1a64_file(src + os.fsencode(b))):
+            sys.exit("mknommumanifest: --twins %s %s: not the same data at the same offset in %s (offsets %s, %s)"
+                     % (a, b, args.xip_json, oa, ob))
+        out.write("twins %s %s %s %s\n" % (esc(a), esc(b), words[2], words[3]))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 """Compare what the no-MMU guest saw with the image checker's prediction.
 
     nommucompare.py --manifest MANIFEST --report REPORT [--label TEXT]
-                    [--no-flash] [--twomaps record|stock-6.1] [--verbose]
+                    [--no-flash] [--twomaps record|stock-6.1|fixed] [--verbose]
 
 MANIFEST comes from mknommumanifest.py, REPORT holds the guest's "NOMMU"
 lines.  Fails, with one line per disagreement (file, request, predicted,
@@ -21,14 +21,22 @@ seen), when:
   - a program ran with the wrong exit status, or with its text elsewhere
     than predicted (in flash at BASE + OFFSET, or in RAM);
   - the RAM figure is missing;
-  - the image was not unmounted (unless the manifest has twomaps lines:
-    then the outcome is recorded, see --twomaps);
+  - the image was not unmounted (unless the manifest has twomaps or twins
+    lines and --twomaps stock-6.1 is given: then it must stay busy);
   - with --no-flash, anything at all was in flash (an image without XIP,
     checked against the kernel whatever the checker says).
 --twomaps stock-6.1 asserts what Linux 6.1 does with two mappings of one
 file in one process (the same address twice, one vma in /proc/self/maps,
-the second munmap EINVAL, the image then busy); "record" (the default)
-only prints what was seen.
+both holding the file, the second munmap EINVAL, the image then busy) and
+the same for two files whose data the image stores once (twins, one inode
+for cramfs: the second mapping, private or shared, at the first one's
+flash address, one vma, the second munmap EINVAL).
+"fixed" asserts what a kernel with kernel/patches/0004 does: two vmas at
+two addresses (the first where `expect` puts a private read-only mapping,
+the second a copy), both holding the file, both munmaps 0; twins: the
+first in flash at its offset, a second private mapping a copy, a second
+MAP_SHARED one ENOMEM; the image unmounted.  "record" (the default) only
+prints what was seen.
 """
 import argparse
 import sys
@@ -68,12 +76,13 @@ def main():
     ap.add_argument("--report", required=True)
     ap.add_argument("--label", default="")
     ap.add_argument("--no-flash", action="store_true", help="nothing may be in flash")
-    ap.add_argument("--twomaps", choices=("record", "stock-6.1"), default="record")
+    ap.add_argument("--twomaps", choices=("record", "stock-6.1", "fixed"), default="record")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     label = args.label + ": " if args.label else ""
 
-    files, expects, runs, twomaps, ram = {}, {}, [], [], None
+    files, expects, runs, twomaps, twins, ram = {}, {}, [], [], [], None
+    flash_base = 0x22000000
     with open(args.manifest) as f:
         for line in f:
             w = line.split()
@@ -87,10 +96,15 @@ def main():
                 runs.append((w[1], int(w[2]), w[3], w[4]))
             elif w[0] == "twomaps":
                 twomaps.append(w[1])
+            elif w[0] == "twins":
+                twins.append(tuple(w[1:5]))
+            elif w[0] == "option" and len(w) > 1 and w[1].startswith("flash="):
+                flash_base = int(w[1][6:].split(",")[0], 0)
             elif w[0] == "ram":
                 ram = w[1]
 
     reads, maps, seen_runs, seen_two, seen_ram = {}, {}, {}, {}, {}
+    seen_twins, twins_first, twins_run = {}, {}, {}
     done = halt = umount = None
     errors = []
     try:
@@ -108,6 +122,12 @@ def main():
             seen_runs[rest[0]] = fields(rest[1:])
         elif kind == "twomaps" and rest:
             seen_two[rest[0]] = fields(rest[1:])[0]
+        elif kind == "twins" and len(rest) >= 3:
+            seen_twins[(rest[0], rest[1], rest[2])] = fields(rest[3:])[0]
+        elif kind == "twins-first" and len(rest) >= 2:
+            twins_first[(rest[0], rest[1])] = fields(rest[2:])[0]
+        elif kind == "twins-run" and len(rest) >= 3:
+            twins_run[(rest[0], rest[1], rest[2])] = fields(rest[3:])[0]
         elif kind == "ram" and rest:
             seen_ram[rest[0]] = fields(rest[1:])
         elif kind == "umount":
@@ -195,19 +215,66 @@ def main():
         if r is None or "ok" not in r[1]:
             fail("ram %s: %s" % (unescape(ram), "no report" if r is None else "the measurement failed"))
 
+    def want_all(what, t, want, who):
+        for k, v in want.items():
+            if t.get(k) != v:
+                fail("%s: %s=%s, %s gives %s" % (what, k, t.get(k), who, v))
+
+    def flash_addr(path):
+        off = files.get(path, {}).get("offset", "-")
+        return "-" if off == "-" else "0x%x" % (flash_base + int(off, 0))
+
     for path in twomaps:
         t = seen_two.get(path)
+        what = "twomaps %s" % unescape(path)
         if t is None:
-            fail("twomaps %s: no report" % unescape(path))
+            fail("%s: no report" % what)
             continue
         if args.twomaps == "stock-6.1":
-            want = {"same": "yes", "vmas": "1", "munmap-first": "ok", "munmap-second": "EINVAL"}
-            for k, v in want.items():
-                if t.get(k) != v:
-                    fail("twomaps %s: %s=%s, Linux 6.1 gives %s" % (unescape(path), k, t.get(k), v))
-    if twomaps:
-        if args.twomaps == "stock-6.1" and any(not p.startswith("//") for p in twomaps) and umount != "EBUSY":
-            fail("umount after twomaps: %s, Linux 6.1 gives EBUSY" % umount)
+            want_all(what, t, {"same": "yes", "vmas": "1", "content": "ok", "munmap-first": "ok",
+                               "munmap-second": "EINVAL"}, "Linux 6.1")
+        elif args.twomaps == "fixed":
+            first = "flash" if expects.get((path, "private-r")) == "flash" else "copy"
+            want_all(what, t, {"same": "no", "vmas": "2", "content": "ok", "munmap-first": "ok",
+                               "munmap-second": "ok", "where": first, "second-where": "copy"}, "the fix")
+            if first == "flash" and t.get("first") != flash_addr(path):
+                fail("%s: first=%s, predicted in flash at %s" % (what, t.get("first"), flash_addr(path)))
+    for a, b, ra, rb in twins:
+        key = (a, b, "%s+%s" % (ra, rb))
+        what = "twins %s %s %s" % (unescape(a), unescape(b), key[2])
+        run = twins_run.get(key)
+        if run is None:
+            fail("%s: no report" % what)
+            continue
+        if args.twomaps == "record":
+            continue
+        want_all(what, run, {"outcome": "exit-0"}, "every kernel")
+        t = seen_twins.get(key)
+        if t is None:
+            fail("%s: no report from the child" % what)
+            continue
+        first = twins_first.get((a, ra), {})
+        if first.get("where") != "flash" or first.get("addr") != flash_addr(a):
+            fail("%s: the first mapping at %s (%s), predicted in flash at %s" % (
+                what, first.get("addr"), first.get("where"), flash_addr(a)))
+        if args.twomaps == "stock-6.1":
+            want_all(what, t, {"first": flash_addr(a), "second": flash_addr(a), "same": "yes", "vmas": "1",
+                               "content": "ok", "munmap-first": "ok", "munmap-second": "EINVAL"}, "Linux 6.1")
+        else:
+            if rb == "shared-r":
+                want = {"second": "ENOMEM", "vmas": "1", "content": "ok", "munmap-first": "ok", "munmap-second": "-"}
+            else:
+                want = {"same": "no", "second-where": "copy", "vmas": "2", "content": "ok",
+                        "munmap-first": "ok", "munmap-second": "ok"}
+            want["where"] = "flash"
+            want["first"] = flash_addr(a)
+            want_all(what, t, want, "the fix")
+    busy = args.twomaps == "stock-6.1" and (twins or any(not p.startswith("//") for p in twomaps))
+    if busy:
+        if umount != "EBUSY":
+            fail("umount after twomaps/twins: %s, Linux 6.1 gives EBUSY" % umount)
+    elif (twomaps or twins) and args.twomaps == "record":
+        pass
     elif umount != "ok":
         fail("umount of the image: %s" % umount)
 
@@ -217,7 +284,7 @@ def main():
     if args.verbose or not bad:
         print("%sfiles=%d maps: %s runs=%d%s" % (
             label, len(files), summary or "none", len(runs),
-            " umount=%s" % umount if twomaps else ""))
+            " twomaps=%d twins=%d umount=%s" % (len(twomaps), len(twins), umount) if twomaps or twins else ""))
     sys.exit(1 if bad else 0)
 
 

@@ -23,6 +23,13 @@
  *                                kernel put its text
  *   twomaps PATH SIZE            two private read-only mappings of PATH at once
  *                                ("//PATH": a file of the initramfs)
+ *   twins PATH-A PATH-B REQ-A REQ-B
+ *                                two files whose data the image stores once
+ *                                (cramfs gives them one inode): map A with
+ *                                REQ-A, then B with REQ-B, in a child of its
+ *                                own (this program run again as
+ *                                "init twins A B REQ-A REQ-B"), so that each
+ *                                pair starts from an empty mm
  * PATH is relative to the image root.
  *
  * Report lines:
@@ -35,7 +42,16 @@
  *     (BAD); a copy must also hold zeros from EOF to the end of its page
  *   NOMMU run PATH exit=N where=flash|flash-elsewhere|ram text=A ok|BAD
  *   NOMMU ram PATH n=N memfree-delta=KB cached-delta=KB ok|BAD
- *   NOMMU twomaps PATH first=A second=A vmas=N munmap-first=R munmap-second=R
+ *   NOMMU twomaps PATH first=A second=A where=W second-where=W same=yes|no
+ *         vmas=N content=ok|BAD|- munmap-first=R munmap-second=R
+ *     A an address or an errno name, W flash or copy (or -), vmas the lines
+ *     of /proc/self/maps naming the file while both are mapped, content
+ *     both mappings against read() of the file
+ *   NOMMU twins-first A REQ-A addr=X where=W     (the child, before mapping B)
+ *   NOMMU twins A B REQ-A+REQ-B first=A second=A where=W second-where=W
+ *         same=yes|no vmas=N content=ok|BAD|- munmap-first=R munmap-second=R
+ *                                                (the child)
+ *   NOMMU twins-run A B REQ-A+REQ-B outcome=exit-N|signal-N  (this process)
  *   NOMMU umount ok|ERRNO
  *   NOMMU done pass=N fail=N
  *   NOMMU halt power-off|panic
@@ -665,17 +681,134 @@ static void ram_figure(struct ctx *c, char **w, int n)
 		c->fail++;
 }
 
+/* FNV-1a 64 of a whole file through read(); 0 on error */
+static u64 read_hash(long fd)
+{
+	char buf[4096];
+	u64 h = FNV_INIT;
+	long r;
+
+	while ((r = sys_read((int)fd, buf, sizeof(buf))) > 0)
+		h = fnv1a64(h, (unsigned char *)buf, (size_t)r);
+	return r < 0 ? 0 : h;
+}
+
+/* lines of /proc/self/maps naming path1 or path2 (may be 0), each reported */
+static int count_vmas(const char *tag, const char *name, const char *path1, const char *path2)
+{
+	char maps[8192], *p;
+	int vmas = 0;
+	struct line l;
+
+	if (slurp("/proc/self/maps", maps, sizeof(maps)) <= 0)
+		return -1;
+	for (p = maps; *p; ) {
+		char *end = p, *q;
+
+		while (*end && *end != '\n')
+			end++;
+		if (*end)
+			*end++ = 0;
+		for (q = p; *q && !seq(q, path1) && !(path2 && seq(q, path2)); q++)
+			;
+		if (*q) {
+			char *r = p, *o = p;
+
+			/* one space between the fields of the maps line */
+			for (; *r; r++)
+				if (*r != ' ' || (o > p && o[-1] != ' '))
+					*o++ = *r;
+			*o = 0;
+			vmas++;
+			l_nommu(&l, tag);
+			l_esc(&l, name);
+			l_ch(&l, ' ');
+			l_esc(&l, p);
+			l_end(&l);
+		}
+		p = end;
+	}
+	return vmas;
+}
+
+static void l_addr(struct line *l, long a)
+{
+	if (is_err(a))
+		l_errno(l, a);
+	else
+		l_hex(l, (unsigned long)a);
+}
+
+static const char *where2(const struct ctx *c, long a)
+{
+	return is_err(a) ? "-" : in_flash(c, (unsigned long)a) ? "flash" : "copy";
+}
+
+/*
+ * The common tail of twomaps and twins, both mappings still there: the
+ * content of each against read(), then munmap of the first and the second,
+ * and the line.
+ */
+static void two_tail(struct ctx *c, struct line *l, long a, long b, size_t size,
+		     u64 ha, u64 hb, int vmas)
+{
+	const char *content = "-";
+	long ra = 1, rb = 1;
+
+	if (!is_err(a) || !is_err(b)) {
+		content = "ok";
+		if (!is_err(a) && (!ha || fnv1a64(FNV_INIT, (const unsigned char *)a, size) != ha))
+			content = "BAD";
+		if (!is_err(b) && (!hb || fnv1a64(FNV_INIT, (const unsigned char *)b, size) != hb))
+			content = "BAD";
+	}
+	if (!is_err(a))
+		ra = sys_munmap(a, size);
+	if (!is_err(b))
+		rb = sys_munmap(b, size);
+	l_str(l, " first=");
+	l_addr(l, a);
+	l_str(l, " second=");
+	l_addr(l, b);
+	l_str(l, " where=");
+	l_str(l, where2(c, a));
+	l_str(l, " second-where=");
+	l_str(l, where2(c, b));
+	l_str(l, " same=");
+	l_str(l, !is_err(a) && a == b ? "yes" : "no");
+	l_str(l, " vmas=");
+	l_dec(l, vmas);
+	l_str(l, " content=");
+	l_str(l, content);
+	l_str(l, " munmap-first=");
+	if (is_err(a))
+		l_str(l, "-");
+	else if (ra)
+		l_errno(l, ra);
+	else
+		l_str(l, "ok");
+	l_str(l, " munmap-second=");
+	if (is_err(b))
+		l_str(l, "-");
+	else if (rb)
+		l_errno(l, rb);
+	else
+		l_str(l, "ok");
+	l_end(l);
+}
+
 /*
  * Two private read-only mappings of the same file at once, in one process:
- * what the kernel hands out, what /proc/self/maps shows, and how munmap
- * of each goes.  Documents behaviour; the host decides what to expect.
+ * what the kernel hands out, what /proc/self/maps shows, whether both hold
+ * the file, and how munmap of each goes.  Documents behaviour; the host
+ * decides what to expect.
  */
 static void two_maps(struct ctx *c, char **w, int n)
 {
-	char path[512], maps[8192], *p;
-	long fd, a, b, ra = 1, rb = 1;
-	u64 size;
-	int vmas = 0;
+	char path[512];
+	long fd, a, b;
+	u64 size, h;
+	int vmas;
 	struct line l;
 
 	if (n < 3 || parse_num(w[2], &size)) {
@@ -699,69 +832,145 @@ static void two_maps(struct ctx *c, char **w, int n)
 		c->fail++;
 		return;
 	}
+	h = read_hash(fd);
 	a = sys_mmap((size_t)size, PROT_READ, MAP_PRIVATE, (int)fd);
 	b = sys_mmap((size_t)size, PROT_READ, MAP_PRIVATE, (int)fd);
-	if (slurp("/proc/self/maps", maps, sizeof(maps)) > 0) {
-		for (p = maps; *p; ) {
-			char *end = p, *q;
-
-			while (*end && *end != '\n')
-				end++;
-			if (*end)
-				*end++ = 0;
-			for (q = p; *q && !seq(q, path); q++)
-				;
-			if (*q) {
-				char *r = p, *o = p;
-
-				/* one space between the fields of the maps line */
-				for (; *r; r++)
-					if (*r != ' ' || (o > p && o[-1] != ' '))
-						*o++ = *r;
-				*o = 0;
-				vmas++;
-				l_nommu(&l, "twomaps-vma ");
-				l_esc(&l, w[1]);
-				l_ch(&l, ' ');
-				l_esc(&l, p);
-				l_end(&l);
-			}
-			p = end;
-		}
-	}
-	if (!is_err(a))
-		ra = sys_munmap(a, (size_t)size);
-	if (!is_err(b))
-		rb = sys_munmap(b, (size_t)size);
-	sys_close((int)fd);
+	vmas = count_vmas("twomaps-vma ", w[1], path, 0);
 	l_nommu(&l, "twomaps ");
 	l_esc(&l, w[1]);
-	l_str(&l, " first=");
-	if (is_err(a))
-		l_errno(&l, a);
-	else
-		l_hex(&l, (unsigned long)a);
-	l_str(&l, " second=");
-	if (is_err(b))
-		l_errno(&l, b);
-	else
-		l_hex(&l, (unsigned long)b);
+	two_tail(c, &l, a, b, (size_t)size, h, h, vmas);
+	sys_close((int)fd);
+	c->pass++;
+}
+
+static int req_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (seq(name, req_name(i)))
+			return i;
+	return -1;
+}
+
+/*
+ * The child of a twins line (argv: init twins PATH-A PATH-B REQ-A REQ-B,
+ * full paths): both files open, A mapped, then B, both checked and
+ * unmapped.  Exit 0 when it got through, whatever the outcome.
+ */
+static int twins_child(struct ctx *c, char **argv)
+{
+	long fa, fb, a, b;
+	u64 ha, hb, size;
+	int ia = req_index(argv[4]), ib = req_index(argv[5]), vmas;
+	struct line l;
+	char st[160];
+
+	fa = sys_open(argv[2]);
+	fb = sys_open(argv[3]);
+	if (is_err(fa) || is_err(fb) || ia < 0 || ib < 0) {
+		say("error", "twins: cannot open the files or unknown request");
+		return 1;
+	}
+	/* the size from read(): the two files are the same bytes */
+	{
+		char buf[4096];
+		long r;
+
+		size = 0;
+		ha = FNV_INIT;
+		while ((r = sys_read((int)fa, buf, sizeof(buf))) > 0) {
+			ha = fnv1a64(ha, (unsigned char *)buf, (size_t)r);
+			size += (u64)r;
+		}
+	}
+	hb = read_hash(fb);
+	if (!size) {
+		say("error", "twins: empty file");
+		return 1;
+	}
+	a = sys_mmap((size_t)size, req_prot(ia), req_flags(ia), (int)fa);
+	l_nommu(&l, "twins-first ");
+	l_esc(&l, argv[2] + slen(c->mnt));
+	l_ch(&l, ' ');
+	l_str(&l, argv[4]);
+	l_str(&l, " addr=");
+	l_addr(&l, a);
 	l_str(&l, " where=");
-	l_str(&l, is_err(a) ? "-" : in_flash(c, (unsigned long)a) ? "flash" : "copy");
-	l_str(&l, " same=");
-	l_str(&l, !is_err(a) && a == b ? "yes" : "no");
-	l_str(&l, " vmas=");
-	l_dec(&l, vmas);
-	l_str(&l, " munmap-first=");
-	if (ra)
-		l_errno(&l, ra);
-	else
-		l_str(&l, "ok");
-	l_str(&l, " munmap-second=");
-	if (rb)
-		l_errno(&l, rb);
-	else
-		l_str(&l, "ok");
+	l_str(&l, where2(c, a));
+	l_end(&l);
+	b = sys_mmap((size_t)size, req_prot(ib), req_flags(ib), (int)fb);
+	vmas = count_vmas("twins-vma ", argv[2] + slen(c->mnt), argv[2], argv[3]);
+	l_nommu(&l, "twins ");
+	l_esc(&l, argv[2] + slen(c->mnt));
+	l_ch(&l, ' ');
+	l_esc(&l, argv[3] + slen(c->mnt));
+	l_ch(&l, ' ');
+	{
+		size_t k = 0;
+		const char *s;
+
+		for (s = argv[4]; *s && k + 2 < sizeof(st); s++)
+			st[k++] = *s;
+		st[k++] = '+';
+		for (s = argv[5]; *s && k + 1 < sizeof(st); s++)
+			st[k++] = *s;
+		st[k] = 0;
+	}
+	l_str(&l, st);
+	two_tail(c, &l, a, b, (size_t)size, ha, hb, vmas);
+	sys_close((int)fa);
+	sys_close((int)fb);
+	return 0;
+}
+
+/* A twins line: the check runs in a child, a process with an mm of its own */
+static void twins(struct ctx *c, char **w, int n)
+{
+	char pa[512], pb[512], *argv[7], *envp[1] = { 0 };
+	long pid, r;
+	int status = 0;
+	struct line l;
+
+	if (n < 5 || req_index(w[3]) < 0 || req_index(w[4]) < 0) {
+		say("error", "bad twins line in the manifest");
+		c->fail++;
+		return;
+	}
+	full_path(c, w[1], pa, sizeof(pa));
+	full_path(c, w[2], pb, sizeof(pb));
+	argv[0] = "/init";
+	argv[1] = "twins";
+	argv[2] = pa;
+	argv[3] = pb;
+	argv[4] = w[3];
+	argv[5] = w[4];
+	argv[6] = 0;
+	pid = nommu_spawn("/init", argv, envp);
+	if (is_err(pid)) {
+		say("error", "twins: cannot start the child");
+		c->fail++;
+		return;
+	}
+	r = sys4(NR_wait4, pid, &status, 0, 0);
+	l_nommu(&l, "twins-run ");
+	l_esc(&l, w[1]);
+	l_ch(&l, ' ');
+	l_esc(&l, w[2]);
+	l_ch(&l, ' ');
+	l_str(&l, w[3]);
+	l_ch(&l, '+');
+	l_str(&l, w[4]);
+	l_str(&l, " outcome=");
+	if (is_err(r)) {
+		l_errno(&l, r);
+	} else if (status & 0x7f) {
+		l_str(&l, "signal-");
+		l_dec(&l, status & 0x7f);
+	} else {
+		l_str(&l, "exit-");
+		l_dec(&l, (status >> 8) & 0xff);
+	}
 	l_end(&l);
 	c->pass++;
 }
@@ -834,12 +1043,12 @@ int nommu_main(long argc, char **argv)
 	const char *def = "mtd:22000000.flash";
 	size_t k;
 
-	(void)argc;
-	(void)argv;
 	c.flash_base = 0x22000000;
 	c.flash_size = 0x2000000;
 	c.pass = c.fail = 0;
 	c.mnt = "/mnt";
+	if (argc == 6 && seq(argv[1], "twins"))
+		return twins_child(&c, argv);
 	for (k = 0; def[k]; k++)
 		c.dev[k] = def[k];
 	c.dev[k] = 0;
@@ -915,6 +1124,8 @@ int nommu_main(long argc, char **argv)
 			ram_figure(&c, w, n);
 		else if (seq(w[0], "twomaps"))
 			two_maps(&c, w, n);
+		else if (seq(w[0], "twins"))
+			twins(&c, w, n);
 		p = end;
 	}
 	finish(&c, 1);
