@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-profile.sh [--out DIR] [--timeout S] [--profile FILE]
+# bench-profile.sh [--out DIR] [--timeout S] [--profile FILE] [--trim B]
 #
 # Measures profile-guided XIP on a real workload in the kernel rig (x86_64,
 # stock Linux 6.1): a benchmark, not a test, and not part of `make check`.
@@ -16,6 +16,9 @@
 #   full -X      mkcramfs -X
 #   profile      mkcramfs --xip-profile=A --xip-layout=stock
 #   page         mkcramfs --xip-profile=A --xip-layout=page
+#   trimmed      an experiment: mkcramfs --xip-profile=T --xip-layout=stock,
+#                T being A with each segment's run cut where its cost says
+#                (trim-profile.py; --trim)
 # The profile A is taken in the guest by `cramfs-xip profile /mnt` right
 # after workload A ran from the compressed image, and printed on the serial
 # console.  Each image is booted once and runs A, then B, with the page
@@ -37,6 +40,10 @@
 #   --timeout S    per boot (default 300)
 #   --profile FILE use this profile for the profile images instead of the
 #                  one taken in the guest (the guest's is still recorded)
+#   --trim B       the budget of the experiment image (default 0.33; 0: no
+#                  such image): the profile trimmed by trim-profile.py to
+#                  runs that hold at most B of the read-only segments' pages,
+#                  in the stock layout
 # Environment:
 #   MKCRAMFS, CRAMFSCK   the tools (default: BUILDDIR/mkcramfs/mkcramfs, ...)
 #   BUILDDIR             build directory (default: the source directory)
@@ -57,12 +64,13 @@ srcdir=$(cd "$here/../.." && pwd)
 die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
 say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 
-out= timeout_s=300 given_profile=
+out= timeout_s=300 given_profile= trim=0.33
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--profile) given_profile=$2; shift 2 ;;
+	--trim) trim=$2; shift 2 ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -93,6 +101,8 @@ if [ "$(id -u)" -ne 0 ] || [ -n "${FAKEROOTKEY:-}" ]; then
 	die "run as root (not under fakeroot): the rootfs has root-only files and device nodes"
 fi
 [ -z "$given_profile" ] || [ -f "$given_profile" ] || die "profile '$given_profile' not found"
+python3 -c 'import sys; b = float(sys.argv[1]); sys.exit(0 if 0 <= b < 1 else 1)' "$trim" 2>/dev/null ||
+	die "--trim takes a fraction from 0 (no trimmed image) to below 1, not '$trim'"
 
 remove_out=0
 if [ -z "$out" ]; then
@@ -273,12 +283,21 @@ if [ -n "$profile" ]; then
 	mkimage stock --xip-profile="$profile" --xip-layout=stock
 	mkimage page --xip-profile="$profile" --xip-layout=page
 	images+=(stock page)
-	boot stock A,B "" &
-	pid_s=$!
-	boot page A,B "" &
-	pid_p=$!
-	wait $pid_s || failed=1
-	wait $pid_p || failed=1
+	# the experiment: the stock layout of runs that end where their cost says
+	if [ "$trim" != 0 ]; then
+		python3 "$here/trim-profile.py" "$profile" "$rootfs" "$trim" "$out/trimmed.profile" ||
+			die "trim-profile.py failed"
+		mkimage trimmed --xip-profile="$out/trimmed.profile" --xip-layout=stock
+		images+=(trimmed)
+	fi
+	pids=()
+	for i in "${images[@]:2}"; do
+		boot "$i" A,B "" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || failed=1
+	done
 	[ $failed = 0 ] || die "a boot failed (see $out)"
 fi
 
@@ -291,13 +310,17 @@ if [ -n "$profile" ]; then
 fi
 
 # ---- figures ----
-python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
+BENCH_GIVEN=$given_profile BENCH_TRIM=$trim python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
 import json, os, re, sys, datetime, subprocess
 
 out, profile, results = sys.argv[1], sys.argv[2], sys.argv[3]
 images = sys.argv[4:]
+given = os.environ.get("BENCH_GIVEN", "")
+trim = float(os.environ.get("BENCH_TRIM", "0"))
+pname = "given profile" if given else "profile A"
 label = {"compressed": "compressed (mkcramfs)", "fullx": "full XIP (-X)",
-         "stock": "profile A, --xip-layout=stock", "page": "profile A, --xip-layout=page"}
+         "stock": f"{pname}, --xip-layout=stock", "page": f"{pname}, --xip-layout=page",
+         "trimmed": f"experiment: {pname} trimmed to runs of {trim:.0%} (trim-profile.py), --xip-layout=stock"}
 
 def fields(line):
     return dict(re.findall(r"(\S+?)=(\S*)", line))
@@ -378,6 +401,11 @@ if ("stock", "A") in summary:
     goal("stock layout, profile from A measured on B", f"RAM saving {s:.1%} (goal >= 75%)", s >= 0.75)
     s, e = summary[("page", "A")]
     goal("page layout on the stock kernel, workload A (no goal: needs a page-granular kernel)", f"RAM saving {s:.1%}, extra flash {e:.1%}", None)
+if ("trimmed", "A") in summary:
+    s, e = summary[("trimmed", "A")]
+    goal("experiment: trimmed runs, stock layout, workload A", f"RAM saving {s:.1%} (goal >= 70%), extra flash {e:.1%} (goal <= 35%)", s >= 0.70 and e <= 0.35)
+    s, e = summary[("trimmed", "B")]
+    goal("experiment: trimmed runs, profile from A measured on B", f"RAM saving {s:.1%} (goal >= 75%)", s >= 0.75)
 
 rootfs = os.path.join(out, "rootfs")
 nbytes = int(subprocess.run(["du", "-sb", rootfs], capture_output=True, text=True).stdout.split()[0])
@@ -385,8 +413,8 @@ nentries = int(subprocess.run(f"find '{rootfs}' | wc -l", shell=True, capture_ou
 A = [l.rstrip("\n") for l in open(os.path.join(out, "workload-A")) if l.strip()]
 B = [l.rstrip("\n") for l in open(os.path.join(out, "workload-B")) if l.strip()]
 md = []
-md.append("<!-- bench-profile: written by tests/kernel/bench-profile.sh; an earlier run's section is replaced -->")
-md.append("## Profile-guided XIP on the kernel rig (x86_64, stock Linux 6.1)")
+md.append(("<!-- bench-profile given:" if given else "<!-- bench-profile:") + " written by tests/kernel/bench-profile.sh; an earlier run's section of this kind is replaced -->")
+md.append("## Profile-guided XIP on the kernel rig (x86_64, stock Linux 6.1)" + (", with a given profile" if given else ""))
 md.append("")
 md.append(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh`; qemu TCG, 1 GiB guest, image in the 32 MiB physmap window, mounted from MTD (no readahead)")
 load = open("/proc/loadavg").read().split()[:3]
@@ -394,7 +422,14 @@ md.append(f"- machine: {os.cpu_count()} CPUs, load average {' '.join(load)} at t
 md.append(f"- rootfs: the part of the Debian bookworm minbase tree the workloads need, {nbytes:,} bytes, {nentries:,} entries (their programs, the libraries ld.so resolves, perl-base's modules and Data::Dumper, /etc, /var/lib/dpkg, apt's configuration and cache directories, /usr/share/dpkg)")
 md.append("- workload A (run as root in a chroot of the image, the list twice): " + "; ".join(f"`{c}`" for c in A))
 md.append("- workload B (the same programs, other arguments): " + "; ".join(f"`{c}`" for c in B))
-md.append("- profile: `cramfs-xip profile /mnt` after workload A on the compressed image" if profile else "- **no profile: the profile images were not measured**")
+if given:
+    md.append(f"- profile: **given with --profile** ({given}), not the one taken in the guest; cramfsck's prediction is for it")
+elif profile:
+    md.append("- profile: `cramfs-xip profile /mnt` after workload A on the compressed image")
+else:
+    md.append("- **no profile: the profile images were not measured**")
+if "trimmed" in images:
+    md.append(f"- experiment (not a layout of mkcramfs): `tests/kernel/trim-profile.py` ends the run of every read-only segment where its cost says, so that the runs hold at most {trim:.0%} of the segments' pages and as many profiled pages as fit (profiled pages shared with a data segment not counted); the stock layout of that profile")
 md.append("- page cache growth: Cached after both passes minus Cached before, caches dropped first; image Rss: Rss of the vmas backed by image files of every process, summed, read when each process exits; flash pages mapped: distinct frames in the flash window over the workload; cramfs-xip status: `cramfs-xip status --json PID` of each process at its exit in the second pass, xip_saved_bytes summed, beside the same count from the rig's pagemap reading")
 md.append("- RAM saving = (growth compressed - growth image) / (growth compressed - growth full -X); extra flash = (bytes image - bytes compressed) / (bytes full -X - bytes compressed)")
 md.append("")
@@ -422,10 +457,12 @@ if notes:
 text = "\n".join(md) + "\n"
 print(text)
 old = open(results).read() if os.path.exists(results) else ""
-marker = "<!-- bench-profile:"
-if marker in old:
-    old = old[:old.index(marker)].rstrip("\n") + "\n"
-new = (old + "\n" if old else "") + text
+# one section per kind of run (taken profile, given profile): ours replaces
+# the earlier one of its kind, the rest stays
+marker = "<!-- bench-profile given:" if given else "<!-- bench-profile:"
+parts = re.split(r"(?m)^(?=<!-- bench-profile)", old)
+kept = [parts[0].rstrip("\n")] + [p.rstrip("\n") for p in parts[1:] if not p.startswith(marker)]
+new = "\n\n".join(k for k in kept if k) + ("\n\n" if any(kept) else "") + text
 tmp = results + ".tmp"
 open(tmp, "w").write(new)
 os.replace(tmp, results)
