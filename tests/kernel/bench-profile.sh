@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-profile.sh [--out DIR] [--timeout S] [--profile FILE] [--trim B]
+# bench-profile.sh [--target T] [--out DIR] [--timeout S] [--profile FILE] [--trim B]
 #
 # Measures profile-guided XIP on a real workload in the kernel rig (x86_64,
 # stock Linux 6.1): a benchmark, not a test, and not part of `make check`.
@@ -37,7 +37,12 @@
 # Options:
 #   --out DIR      keep everything there (default: a temporary directory,
 #                  removed at the end unless the run failed)
-#   --timeout S    per boot (default 300)
+#   --timeout S    per boot (default 300, arm64 900)
+#   --target T     x86_64 (the default) or arm64-64k: the arm64 rootfs is
+#                  Debian's arm64 build of the same packages (apt-get
+#                  download, unpacked and cached) with the minbase tree's
+#                  /etc and databases; images of 64 KiB blocks in the
+#                  virt board's second 64 MiB CFI bank
 #   --profile FILE use this profile for the profile images instead of the
 #                  one taken in the guest (the guest's is still recorded)
 #   --trim B       the budget of the experiment image (default 0.33; 0: no
@@ -64,13 +69,14 @@ srcdir=$(cd "$here/../.." && pwd)
 die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
 say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 
-out= timeout_s=300 given_profile= trim=0.33
+out= timeout_s= given_profile= trim=0.33 target=x86_64
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--profile) given_profile=$2; shift 2 ;;
 	--trim) trim=$2; shift 2 ;;
+	--target) target=$2; shift 2 ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -81,14 +87,26 @@ MKCRAMFS=${MKCRAMFS:-$builddir/mkcramfs/mkcramfs}
 CRAMFSCK=${CRAMFSCK:-$builddir/cramfsck/cramfsck}
 results=${BENCH_RESULTS:-$srcdir/bench/results.md}
 export LC_ALL=C
-target=x86_64
-ps=4096
-flash_base=0x20000000
-flash_window=$((32 * 1024 * 1024))
+cache=${CRAMFS_TEST_CACHE:-$HOME/.cache/mkcramfs-xip}
+case $target in
+x86_64)
+	arch=x86_64 ps=4096 cc=gcc qemu=qemu-system-x86_64 triplet=x86_64-linux-gnu
+	interp=/lib64/ld-linux-x86-64.so.2
+	flash_base=0x20000000 flash_window=$((32 * 1024 * 1024)) mtd=mtd:physmap-flash.0 ;;
+arm64-64k)
+	arch=arm64 ps=65536 cc=aarch64-linux-gnu-gcc qemu=qemu-system-aarch64 triplet=aarch64-linux-gnu
+	interp=/lib/ld-linux-aarch64.so.1
+	flash_base=0x4000000 flash_window=$((64 * 1024 * 1024)) mtd=mtd:4000000.flash ;;
+*) die "unknown target '$target' (x86_64, arm64-64k)" ;;
+esac
+# arm64 under TCG is slower
+[ -n "$timeout_s" ] || timeout_s=$([ "$arch" = x86_64 ] && echo 300 || echo 900)
 
 # ---- what is needed ----
 missing=()
-for c in qemu-system-x86_64 gcc python3 chroot timeout; do
+needs=("$qemu" "$cc" python3 chroot timeout)
+[ "$arch" = x86_64 ] || needs+=(qemu-aarch64-static apt-get dpkg-deb)
+for c in "${needs[@]}"; do
 	command -v "$c" >/dev/null 2>&1 || missing+=("$c")
 done
 [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (see tests/kernel/README.md for the packages)"
@@ -118,11 +136,11 @@ started=$(date +%s)
 
 mb=$(sh "$srcdir/tests/lib/minbase.sh") || die "no minbase tree (tests/lib/minbase.sh)"
 kernel=$("$here/build-kernel.sh" "$target") || die "no $target kernel (build-kernel.sh $target)"
-guestdir=$("$here/build-guest.sh" "$target") || die "cannot build the guest programs"
+guestdir=$("$here/build-guest.sh" "$arch") || die "cannot build the guest programs"
 
 # ---- guest programs: xipbench, and cramfs-xip when the source has it ----
 mkdir -p "$out/guest"
-gcc -static -O2 -Wall -pthread -o "$out/guest/xipbench" "$here/guest/xipbench.c" ||
+"$cc" -static -O2 -Wall -pthread -o "$out/guest/xipbench" "$here/guest/xipbench.c" ||
 	die "compiling xipbench failed"
 have_tool=0
 if [ -n "${CRAMFS_XIP_GUEST:-}" ]; then
@@ -130,7 +148,7 @@ if [ -n "${CRAMFS_XIP_GUEST:-}" ]; then
 	have_tool=1
 elif [ -f "$srcdir/cramfs-xip/main.c" ]; then
 	version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac" | head -n 1)
-	gcc -static -O2 -DPACKAGE_VERSION="\"${version:-unknown}\"" -o "$out/guest/cramfs-xip" \
+	"$cc" -static -O2 -DPACKAGE_VERSION="\"${version:-unknown}\"" -o "$out/guest/cramfs-xip" \
 		"$srcdir"/cramfs-xip/*.c || die "compiling cramfs-xip static failed"
 	have_tool=1
 else
@@ -139,8 +157,61 @@ fi
 [ $have_tool = 1 ] || [ -n "$given_profile" ] ||
 	say "NOTE: without a profile only the compressed and the full -X image are measured"
 
+# ---- arm64: the same packages for arm64, unpacked (cached) ----
+arch_note=
+arm64_packages=(apt bash coreutils dash dpkg libapt-pkg6.0 libbz2-1.0 libc6 libcap2 libcrypt1 libgcc-s1
+	libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libmd0 libpcre2-8-0 libperl5.36 libselinux1 libstdc++6
+	libsystemd0 libtinfo6 libudev1 libxxhash0 libzstd1 perl-base zlib1g)
+arm64_tree() { # prints the tree
+	local key dir tmp d top
+	key=$( { printf '%s\n' "${arm64_packages[@]}"; cat "$mb.done"; sed -n '/^arm64_tree()/,/^}/p' "$0"; } |
+		sha256sum | cut -c1-16)
+	dir=$cache/userland/arm64-bench-$key
+	if [ ! -f "$dir.done" ]; then
+		mkdir -p "$cache/userland"
+		tmp=$(mktemp -d "$cache/userland/.bench.XXXXXX") || return 1
+		(cd "$tmp" && apt-get download "${arm64_packages[@]/%/:arm64}" >"$tmp/log" 2>&1) || {
+			cat "$tmp/log" >&2
+			rm -rf "$tmp"
+			say "cannot download the arm64 packages; run: dpkg --add-architecture arm64 && apt-get update"
+			return 1
+		}
+		mkdir -p "$tmp/root/usr/bin" "$tmp/root/usr/sbin" "$tmp/root/usr/lib"
+		chmod 755 "$tmp/root" "$tmp/root/usr" "$tmp/root/usr/bin" "$tmp/root/usr/sbin" "$tmp/root/usr/lib"
+		ln -s usr/bin "$tmp/root/bin"
+		ln -s usr/sbin "$tmp/root/sbin"
+		ln -s usr/lib "$tmp/root/lib"
+		for d in "$tmp"/*.deb; do
+			# bookworm's packages still ship /bin and /lib: merge them into /usr
+			rm -rf "$tmp/x"
+			dpkg-deb -x "$d" "$tmp/x" || return 1
+			for top in bin sbin lib; do
+				if [ -d "$tmp/x/$top" ] && [ ! -L "$tmp/x/$top" ]; then
+					mkdir -p "$tmp/x/usr/$top"
+					cp -a "$tmp/x/$top/." "$tmp/x/usr/$top/" && rm -rf "${tmp:?}/x/$top"
+				fi
+			done
+			cp -a "$tmp/x/." "$tmp/root/" || return 1
+		done
+		# the configuration and databases of the minbase tree, for arm64
+		(cd "$mb" && cp -a --parents dev etc root tmp proc sys run var/lib/dpkg var/lib/apt var/cache/apt \
+			var/log "$tmp/root/") || return 1
+		rm -f "$tmp/root/etc/ld.so.cache"
+		sed -i 's/^Architecture: amd64$/Architecture: arm64/' "$tmp/root/var/lib/dpkg/status"
+		echo arm64 >"$tmp/root/var/lib/dpkg/arch"
+		(cd "$tmp/root/var/lib/dpkg/info" && for d in *:amd64.*; do mv "$d" "${d/:amd64./:arm64.}"; done)
+		rm -rf "$dir"
+		mv "$tmp/root" "$dir" && rm -rf "$tmp" && touch "$dir.done" || return 1
+	fi
+	echo "$dir"
+}
+if [ "$arch" = arm64 ]; then
+	arch_note="arm64: Debian bookworm's arm64 builds of the same $(( ${#arm64_packages[@]} )) packages, unpacked, with the minbase tree's /etc and databases (Architecture amd64 renamed arm64, no ld.so.cache)"
+fi
+
 # ---- the workloads ----
 # A and B run the same programs; B gives them other arguments and inputs.
+# perl's hash seed is fixed, so that every run takes the same paths.
 cat >"$out/workload-A" <<'EOF'
 bash -c 'for i in 1 2 3; do echo "line $i"; done | wc -l'
 ls -l /usr/bin
@@ -150,7 +221,7 @@ dpkg -l
 apt-config dump
 apt-cache policy
 apt-cache showpkg dpkg
-perl -MData::Dumper -e '$Data::Dumper::Sortkeys = 1; print Dumper({a => [1, 2], b => "x"})'
+PERL_HASH_SEED=0 perl -MData::Dumper -e '$Data::Dumper::Sortkeys = 1; print Dumper({a => [1, 2], b => "x"})'
 EOF
 cat >"$out/workload-B" <<'EOF'
 bash -c 'n=0; while [ $n -lt 200 ]; do n=$((n + 1)); done; printf "%s\n" "$n" ${BASH_VERSION%%.*}'
@@ -162,7 +233,7 @@ dpkg -S /bin/ls
 apt-config shell ARCH APT::Architecture
 apt-cache depends apt
 apt-cache show dpkg
-perl -MList::Util=sum,max -e 'print sum(1 .. 1000), " ", max(3, 9, 2), "\n"'
+PERL_HASH_SEED=0 perl -MList::Util=sum,max -e 'print sum(1 .. 1000), " ", max(3, 9, 2), "\n"'
 EOF
 programs=(sh dash bash ls sort sha256sum wc dpkg dpkg-query apt-config apt-cache perl)
 
@@ -171,33 +242,49 @@ rootfs=$out/rootfs
 mkdir -p "$rootfs"
 chmod 755 "$rootfs"
 # data, configuration and modules (directories are taken whole)
-paths=(bin sbin lib lib64 dev etc root tmp proc sys run
+paths=(bin sbin lib dev etc root tmp proc sys run
 	var/lib/dpkg var/lib/apt var/cache/apt var/log
 	usr/share/dpkg
-	usr/lib/x86_64-linux-gnu/perl-base
-	usr/lib/x86_64-linux-gnu/perl/5.36/Data/Dumper.pm
-	usr/lib/x86_64-linux-gnu/perl/5.36/auto/Data/Dumper)
+	"usr/lib/$triplet/perl-base"
+	"usr/lib/$triplet/perl/5.36/Data/Dumper.pm"
+	"usr/lib/$triplet/perl/5.36/auto/Data/Dumper")
+[ "$arch" != x86_64 ] || paths+=(lib64)
 for p in "${programs[@]}"; do
 	paths+=("usr/bin/$p")
 done
-copy_paths() { # PATH...: from minbase into the rootfs, parents' attributes kept
-	(cd "$mb" && cp -a --parents "$@" "$rootfs/")
+# The source tree: the minbase tree itself on x86_64; for arm64 a tree of
+# the same packages of the arm64 architecture (downloaded with apt-get and
+# unpacked, cached), with the minbase's configuration and databases
+src=$mb
+listlibs() { # FILE (a path in the tree): ld.so --list, run in the tree
+	chroot "$mb" "$interp" --list "$1"
 }
-copy_paths "${paths[@]}" || die "copying from $mb failed"
-# the libraries ld.so resolves for every ELF file taken, as the minbase's
-# own ld.so finds them (symlinks and their targets)
+if [ "$arch" = arm64 ]; then
+	src=$(arm64_tree) || die "cannot make the arm64 tree"
+	listlibs() {
+		qemu-aarch64-static -L "$src" "$src/usr$interp" --list "$1"
+	}
+fi
+copy_paths() { # PATH...: from the source tree into the rootfs, parents' attributes kept
+	(cd "$src" && cp -a --parents "$@" "$rootfs/")
+}
+copy_paths "${paths[@]}" || die "copying from $src failed"
+# the libraries ld.so resolves for every ELF file taken, as the tree's own
+# ld.so finds them (symlinks and their targets)
 libs=$(cd "$rootfs" && find . -type f -perm -u+x -o -type f -name '*.so*' | while read -r f; do
 	head -c 4 "$f" | grep -q 'ELF' || continue
-	chroot "$mb" /lib64/ld-linux-x86-64.so.2 --list "/${f#./}" 2>/dev/null
-done | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+	listlibs "/${f#./}" 2>/dev/null
+done | awk '$2 == "=>" && $1 ~ /^\// { print $1; next } $2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
 [ -n "$libs" ] || die "ld.so --list found no library"
 for l in $libs; do
 	# the name in its real directory (/lib is a symlink to usr/lib), and
-	# what it links to
-	d=$(readlink -f "$mb$(dirname "$l")")
-	d=${d#"$mb"/}/$(basename "$l")
-	t=$(readlink -f "$mb$l")
-	t=${t#"$mb"/}
+	# what it links to; under qemu-aarch64 -L, ld.so may name itself by
+	# its path on the host
+	l=${l#"$src"}
+	d=$(readlink -f "$src$(dirname "$l")")
+	d=${d#"$src"/}/$(basename "$l")
+	t=$(readlink -f "$src$l")
+	t=${t#"$src"/}
 	if [ "$t" = "$d" ]; then
 		copy_paths "$d" || die "copying $l failed"
 	else
@@ -237,16 +324,27 @@ boot() { # NAME RUN PROFILE: boots IMAGE NAME.img, BENCH lines to NAME.report
 	cp "$out/workload-A" "$out/workload-B" "$stage/"
 	chmod 755 "$stage/init" "$stage/xipbench" "$stage/bin/busybox"
 	python3 "$here/mkcpio.py" "$stage" "$out/$name.cpio" || return 1
-	local cmdline="console=ttyS0 memmap=32M\$$flash_base panic=-1 loglevel=4"
-	cmdline="$cmdline bench.dev=mtd:physmap-flash.0 bench.flash=$flash_base,$(printf '0x%x' $flash_window)"
+	local cmdline="panic=-1 loglevel=4" machine
+	cmdline="$cmdline bench.dev=$mtd bench.flash=$flash_base,$(printf '0x%x' $flash_window)"
 	cmdline="$cmdline bench.run=$run${profile:+ bench.profile=$profile}"
+	if [ "$arch" = x86_64 ]; then
+		# the `$` in memmap= is literal: it reserves the window physmap claims
+		cmdline="console=ttyS0 memmap=32M\$$flash_base $cmdline"
+		machine=(-accel tcg -m 1G -device "loader,file=$out/$name.img,addr=$flash_base,force-raw=on")
+	else
+		# the second CFI bank of the virt board, exactly 64 MiB
+		cp "$out/$name.img" "$out/$name.flash1"
+		truncate -s 64M "$out/$name.flash1"
+		cmdline="console=ttyAMA0 $cmdline"
+		machine=(-M virt,secure=on -cpu max -m 1G
+			-drive "if=pflash,unit=1,format=raw,readonly=on,file=$out/$name.flash1")
+	fi
 	say "booting $name ($(cat "$out/$name.size") bytes)"
-	timeout -k 5 "$timeout_s" nice qemu-system-x86_64 -accel tcg -m 1G \
-		-device "loader,file=$out/$name.img,addr=$flash_base,force-raw=on" \
+	timeout -k 5 "$timeout_s" nice "$qemu" "${machine[@]}" \
 		-display none -monitor none -serial stdio -no-reboot \
 		-kernel "$kernel" -initrd "$out/$name.cpio" -append "$cmdline" \
 		</dev/null >"$out/$name.serial" 2>&1 || rc=$?
-	rm -f "$out/$name.cpio"
+	rm -f "$out/$name.cpio" "$out/$name.flash1"
 	tr -d '\r' <"$out/$name.serial" | sed -n 's/.*\(BENCH .*\)/\1/p' >"$out/$name.report"
 	if [ $rc -ne 0 ] || ! grep -q '^BENCH done$' "$out/$name.report" || grep -q '^BENCH error' "$out/$name.report"; then
 		say "boot of $name FAILED (qemu status $rc); serial log $out/$name.serial"
@@ -310,12 +408,15 @@ if [ -n "$profile" ]; then
 fi
 
 # ---- figures ----
-BENCH_GIVEN=$given_profile BENCH_TRIM=$trim python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
+BENCH_TARGET=$target BENCH_WINDOW=$((flash_window >> 20)) BENCH_ARCH_NOTE=$arch_note BENCH_GIVEN=$given_profile BENCH_TRIM=$trim python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
 import json, os, re, sys, datetime, subprocess
 
 out, profile, results = sys.argv[1], sys.argv[2], sys.argv[3]
 images = sys.argv[4:]
 given = os.environ.get("BENCH_GIVEN", "")
+target = os.environ["BENCH_TARGET"]
+window = os.environ["BENCH_WINDOW"]
+arch_note = os.environ.get("BENCH_ARCH_NOTE", "")
 trim = float(os.environ.get("BENCH_TRIM", "0"))
 pname = "given profile" if given else "profile A"
 label = {"compressed": "compressed (mkcramfs)", "fullx": "full XIP (-X)",
@@ -413,13 +514,13 @@ nentries = int(subprocess.run(f"find '{rootfs}' | wc -l", shell=True, capture_ou
 A = [l.rstrip("\n") for l in open(os.path.join(out, "workload-A")) if l.strip()]
 B = [l.rstrip("\n") for l in open(os.path.join(out, "workload-B")) if l.strip()]
 md = []
-md.append(("<!-- bench-profile given:" if given else "<!-- bench-profile:") + " written by tests/kernel/bench-profile.sh; an earlier run's section of this kind is replaced -->")
-md.append("## Profile-guided XIP on the kernel rig (x86_64, stock Linux 6.1)" + (", with a given profile" if given else ""))
+md.append(f"<!-- bench-profile {target}{' given' if given else ''}:" + " written by tests/kernel/bench-profile.sh; an earlier run's section of this kind is replaced -->")
+md.append(f"## Profile-guided XIP on the kernel rig ({target}, stock Linux 6.1)" + (", with a given profile" if given else ""))
 md.append("")
-md.append(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh`; qemu TCG, 1 GiB guest, image in the 32 MiB physmap window, mounted from MTD (no readahead)")
+md.append(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh`; qemu TCG, 1 GiB guest, image in the {window} MiB {'physmap window' if target == 'x86_64' else 'second CFI flash bank'}, mounted from MTD (no readahead)")
 load = open("/proc/loadavg").read().split()[:3]
 md.append(f"- machine: {os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the figures are counts of pages, not times: the load does not change them)")
-md.append(f"- rootfs: the part of the Debian bookworm minbase tree the workloads need, {nbytes:,} bytes, {nentries:,} entries (their programs, the libraries ld.so resolves, perl-base's modules and Data::Dumper, /etc, /var/lib/dpkg, apt's configuration and cache directories, /usr/share/dpkg)")
+md.append(f"- rootfs: the part of the Debian bookworm minbase tree the workloads need, {nbytes:,} bytes, {nentries:,} entries (their programs, the libraries ld.so resolves, perl-base's modules and Data::Dumper, /etc, /var/lib/dpkg, apt's configuration and cache directories, /usr/share/dpkg)" + (f"; {arch_note}" if arch_note else ""))
 md.append("- workload A (run as root in a chroot of the image, the list twice): " + "; ".join(f"`{c}`" for c in A))
 md.append("- workload B (the same programs, other arguments): " + "; ".join(f"`{c}`" for c in B))
 if given:
@@ -459,7 +560,7 @@ print(text)
 old = open(results).read() if os.path.exists(results) else ""
 # one section per kind of run (taken profile, given profile): ours replaces
 # the earlier one of its kind, the rest stays
-marker = "<!-- bench-profile given:" if given else "<!-- bench-profile:"
+marker = f"<!-- bench-profile {target}{' given' if given else ''}:"
 parts = re.split(r"(?m)^(?=<!-- bench-profile)", old)
 kept = [parts[0].rstrip("\n")] + [p.rstrip("\n") for p in parts[1:] if not p.startswith(marker)]
 new = "\n\n".join(k for k in kept if k) + ("\n\n" if any(kept) else "") + text
