@@ -1,8 +1,9 @@
 #!/bin/bash
 # bench-profile.sh [--target T] [--out DIR] [--timeout S] [--profile FILE] [--trim B]
 #
-# Measures profile-guided XIP on a real workload in the kernel rig (x86_64,
-# stock Linux 6.1): a benchmark, not a test, and not part of `make check`.
+# Measures profile-guided XIP on a real workload in the kernel rig (x86_64
+# or arm64-64k, stock Linux 6.1): a benchmark, not a test, and not part of
+# `make check`.
 #
 # The root filesystem is the part of the cached Debian minbase tree
 # (tests/lib/minbase.sh) that two workloads need: their programs, the
@@ -11,7 +12,7 @@
 # programs with other arguments and inputs) are command lists run as root
 # in a chroot of the mounted image, each list twice (guest/xipbench.c).
 #
-# Images of that tree, all for 4 KiB pages:
+# Images of that tree, all of the target's page size:
 #   compressed   mkcramfs
 #   full -X      mkcramfs -X
 #   profile      mkcramfs --xip-profile=A --xip-layout=stock
@@ -32,7 +33,7 @@
 #   RAM saving  = (growth compressed - growth image) / (growth compressed - growth full -X)
 #   extra flash = (bytes image - bytes compressed) / (bytes full -X - bytes compressed)
 # The table is printed and written as a section of bench/results.md
-# (replacing the section of an earlier run).
+# (replacing the section of an earlier run of the same target).
 #
 # Options:
 #   --out DIR      keep everything there (default: a temporary directory,
