@@ -57,8 +57,8 @@
 #   CRAMFS_TEST_CACHE    the cache of kernels, guest programs and minbase
 #   CRAMFS_XIP_GUEST     a static cramfs-xip for the guest, instead of
 #                        building one from the source tree
-# The cramfs-xip tool of the guest is built static from the source tree
-# (cramfs-xip/*.c).  Without it there is no profile: only the compressed and
+# The cramfs-xip tool of the guest is the static one build-guest.sh makes,
+# or else is built static here from the source tree (cramfs-xip/*.c).  Without it there is no profile: only the compressed and
 # full -X images are measured, and the report says so.
 # Exit: 0 when every image was measured (whatever the ratios), 1 otherwise.
 set -u -o pipefail
@@ -146,6 +146,10 @@ mkdir -p "$out/guest"
 have_tool=0
 if [ -n "${CRAMFS_XIP_GUEST:-}" ]; then
 	cp "$CRAMFS_XIP_GUEST" "$out/guest/cramfs-xip" || die "cannot copy CRAMFS_XIP_GUEST=$CRAMFS_XIP_GUEST"
+	have_tool=1
+elif [ -x "$guestdir/cramfs-xip" ]; then
+	# the kernel rig builds it with the guest programs
+	cp "$guestdir/cramfs-xip" "$out/guest/cramfs-xip" || die "cannot copy $guestdir/cramfs-xip"
 	have_tool=1
 elif [ -f "$srcdir/cramfs-xip/main.c" ]; then
 	version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac" | head -n 1)
