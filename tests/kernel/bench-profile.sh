@@ -562,9 +562,13 @@ if notes:
     md.append("")
 text = "\n".join(md) + "\n"
 print(text)
+# runs of both targets at once: one rewrites the file at a time
+import fcntl
+lock = open(results + ".lock", "w")
+fcntl.flock(lock, fcntl.LOCK_EX)
 old = open(results).read() if os.path.exists(results) else ""
-# one section per kind of run (taken profile, given profile): ours replaces
-# the earlier one of its kind, the rest stays
+# one section per target and kind of run (taken profile, given profile):
+# ours replaces the earlier one of its kind, the rest stays
 marker = f"<!-- bench-profile {target}{' given' if given else ''}:"
 parts = re.split(r"(?m)^(?=<!-- bench-profile)", old)
 kept = [parts[0].rstrip("\n")] + [p.rstrip("\n") for p in parts[1:] if not p.startswith(marker)]
@@ -572,6 +576,8 @@ new = "\n\n".join(k for k in kept if k) + ("\n\n" if any(kept) else "") + text
 tmp = results + ".tmp"
 open(tmp, "w").write(new)
 os.replace(tmp, results)
+os.unlink(results + ".lock")
+lock.close()
 print(f"bench-profile: written: {results}", file=sys.stderr)
 PY
 say "finished in $(($(date +%s) - started)) s"
