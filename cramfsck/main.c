@@ -20,6 +20,7 @@
 #endif
 
 #include "cramfs/cramfs.h"
+#include "cli.h"
 
 #define EXIT_CLEAN 0
 #define EXIT_PROBLEMS 4
@@ -78,26 +79,10 @@ static void usage_error(const char *fmt, ...)
 static void __attribute__((noreturn)) bad_option(int c, char **argv, const char *optstring,
 						 const struct option *longopts)
 {
-	const char *arg = argv[optind - 1];
-	bool known = optopt >= 256 || (optopt > 0 && optopt != ':' && strchr(optstring, optopt));
-	int len = (int)strcspn(arg, "=");
+	char msg[512];
 
-	if (arg[0] == '-' && arg[1] == '-' && (c == ':' || known || !optopt)) {
-		int matches = 0;
-
-		if (c == ':')
-			usage_error("option '%.*s' needs an argument", len, arg);
-		if (known)
-			usage_error("option '%.*s' takes no argument", len, arg);
-		for (const struct option *o = longopts; o->name; o++)
-			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
-		if (matches > 1)
-			usage_error("option '%.*s' is ambiguous (it begins %d options)", len, arg, matches);
-		usage_error("unknown option '%.*s'", len, arg);
-	}
-	if (c == ':')
-		usage_error("option '-%c' needs an argument", optopt);
-	usage_error("unknown option '-%c'", optopt);
+	cr_option_error(msg, sizeof(msg), c, argv, optstring, longopts);
+	usage_error("%s", msg);
 }
 
 /* A number for an option, or a usage error: what must be min to max. */
@@ -222,8 +207,8 @@ static bool profile_counts(struct report *r, const struct cramfs_xip_file *f, ui
 	r->matched[pf - r->profile->files] = true;
 	if (pf->size != f->size) {
 		r->resized++;
-		say(stderr, "%s: warning: %s: %s was %u bytes, the image's is %u: its entry is ignored", prog,
-		    r->profile_path, f->path, pf->size, f->size);
+		say(stderr, "%s: warning: %s: %s was %llu bytes, the image's is %u: its entry is ignored", prog,
+		    r->profile_path, f->path, (unsigned long long)pf->size, f->size);
 		return false;
 	}
 	for (size_t i = 0; i < pf->nranges; i++)

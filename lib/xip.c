@@ -312,7 +312,7 @@ static int load_profile(struct build *b)
 					f->path);
 		} else if (files[k]->size != f->size) {
 			if (++resized <= PROFILE_NAMED_MAX)
-				cr_warn(b->log, "%s: %s was %" PRIu32 " bytes, the tree's is %" PRIu64 ": its entry is "
+				cr_warn(b->log, "%s: %s was %" PRIu64 " bytes, the tree's is %" PRIu64 ": its entry is "
 					"ignored", o->xip_profile, f->path, f->size, files[k]->size);
 		} else {
 			files[k]->profile = f;

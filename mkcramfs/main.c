@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cramfs/cramfs.h"
+#include "cli.h"
 
 #define EXIT_OK 0
 #define EXIT_ERROR 8
@@ -206,26 +207,10 @@ static uint64_t parse_number(const char *arg, const char *what, uint64_t max)
 static void __attribute__((noreturn)) bad_option(int c, char **argv, const char *optstring,
 						 const struct option *longopts)
 {
-	const char *arg = argv[optind - 1];
-	bool known = optopt >= 256 || (optopt > 0 && optopt != ':' && strchr(optstring, optopt));
-	int len = (int)strcspn(arg, "=");
+	char msg[512];
 
-	if (arg[0] == '-' && arg[1] == '-' && (c == ':' || known || !optopt)) {
-		int matches = 0;
-
-		if (c == ':')
-			usage_error("option '%.*s' needs an argument", len, arg);
-		if (known)
-			usage_error("option '%.*s' takes no argument", len, arg);
-		for (const struct option *o = longopts; o->name; o++)
-			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
-		if (matches > 1)
-			usage_error("option '%.*s' is ambiguous (it begins %d options)", len, arg, matches);
-		usage_error("unknown option '%.*s'", len, arg);
-	}
-	if (c == ':')
-		usage_error("option '-%c' needs an argument", optopt);
-	usage_error("unknown option '-%c'", optopt);
+	cr_option_error(msg, sizeof(msg), c, argv, optstring, longopts);
+	usage_error("%s", msg);
 }
 
 struct strlist {

@@ -9,6 +9,8 @@
 #   - the cross-built cramfsck checks images that the build machine's mkcramfs made (both byte
 #     orders, 4 KiB and 64 KiB blocks, XIP and no-MMU layouts) and must print exactly what the
 #     build machine's cramfsck prints, listing and XIP report included;
+#   - the cross-built cramfs-xip links the C library alone, links static too, and the static one
+#     merges profiles under qemu;
 #   - the cross-built mkcramfs makes an XIP image of a tree holding the target's own ELF
 #     programs, which must be byte for byte the build machine's image of it (same compressor),
 #     and which the cross-built cramfsck extracts back to the same tree.
@@ -147,7 +149,8 @@ for triplet in $targets; do
 	fi
 	unset PKG_CONFIG_LIBDIR
 
-	for f in "$stage/usr/sbin/mkcramfs" "$stage/usr/sbin/cramfsck" "$stage"/usr/lib/libcramfs.so.*.*.*; do
+	for f in "$stage/usr/sbin/mkcramfs" "$stage/usr/sbin/cramfsck" "$stage/usr/sbin/cramfs-xip" \
+		"$stage"/usr/lib/libcramfs.so.*.*.*; do
 		desc=$(file -b "$f")
 		if printf '%s\n' "$desc" | grep -q "$elf"; then
 			pass "${f#"$stage"/}: $(printf '%s' "$desc" | cut -d, -f1-2)"
@@ -163,6 +166,20 @@ for triplet in $targets; do
 		fail "libcramfs links neither libdeflate nor zlib: $needed"
 	fi
 
+	# cramfs-xip runs on the board: the C library alone, and it links static
+	needed=$("$triplet-readelf" -d "$stage/usr/sbin/cramfs-xip" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
+	case $needed in
+	"libc.so.6 ") pass "cramfs-xip links the C library alone" ;;
+	*) fail "cramfs-xip links more than the C library: $needed" ;;
+	esac
+	if "$triplet-gcc" -static -O2 -std=gnu11 -DPACKAGE_VERSION='"static"' -o "$TMP/cramfs-xip-$triplet" \
+		-I"$src/lib" "$src/cramfs-xip/main.c" "$src/lib/xipprofile.c" "$src/lib/cli.c" 2>"$TMP/xiptool-static.err" &&
+		file -b "$TMP/cramfs-xip-$triplet" | grep -q "$elf.*statically linked"; then
+		pass "cramfs-xip links static for $triplet"
+	else
+		fail "cramfs-xip does not link static for $triplet"; _cm_show gcc "$TMP/xiptool-static.err"
+	fi
+
 	# ---- run under qemu ----
 	run_target() { LD_LIBRARY_PATH=$stage/usr/lib "$qemu_bin" "$@"; }
 	if version=$(run_target "$stage/usr/sbin/cramfsck" --version 2>&1); then
@@ -175,6 +192,19 @@ for triplet in $targets; do
 	[ -n "$target_compressor" ] || fail "$triplet mkcramfs --version names no compressor"
 
 	check_runs "$TMP/check-$triplet" run_target "$stage/usr/sbin/cramfsck"
+
+	# the static cramfs-xip reads and merges profiles as the build machine's does
+	printf 'cramfs-xip-profile 1\npage-size 4096\nfile /bin/a%%20b 8193 0,2\nfile /lib/c 1 -\n' >"$TMP/x1.profile"
+	printf 'cramfs-xip-profile 1\npage-size 4096\nfile /bin/a%%20b 8193 1\nfile /d 0 -\n' >"$TMP/x2.profile"
+	if [ -x "$TMP/cramfs-xip-$triplet" ] &&
+		"$qemu_bin" "$TMP/cramfs-xip-$triplet" profile --merge "$TMP/x1.profile" "$TMP/x2.profile" \
+			>"$TMP/x.merged" 2>&1 &&
+		printf 'cramfs-xip-profile 1\npage-size 4096\n# merged\nfile /bin/a%%20b 8193 0-2\nfile /d 0 -\nfile /lib/c 1 -\n' |
+		cmp -s - "$TMP/x.merged"; then
+		pass "the static $triplet cramfs-xip merges profiles"
+	else
+		fail "the static $triplet cramfs-xip does not merge profiles right"; _cm_show merge "$TMP/x.merged"
+	fi
 	for img in le-plain be-xip le-64k-xip le-nommu; do
 		if cmp -s "$TMP/host-check/$img.v" "$TMP/check-$triplet/$img.v" &&
 			cmp -s "$TMP/host-check/$img.json" "$TMP/check-$triplet/$img.json"; then

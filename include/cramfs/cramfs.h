@@ -403,7 +403,7 @@ struct cramfs_profile_range {
 
 struct cramfs_profile_file {
 	char *path;                     /* in the image, from "/" */
-	uint32_t size;                  /* the file's size when the profile was taken */
+	uint64_t size;                  /* the file's size when the profile was taken */
 	size_t nranges;
 	struct cramfs_profile_range *ranges;    /* ascending, disjoint, not adjacent */
 	uint32_t hot_pages;

@@ -28,6 +28,9 @@ flat('ram', 5000, 9000, flags=1)   # FLAT_FLAG_RAM: binfmt_flat copies it whatev
 flat('gz', 5000, 9000, flags=4)    # FLAT_FLAG_GZIP
 flat('old', 5000, 9000, rev=2)     # revision 2: not understood
 flat('lying', 20000, 9000)         # data_start past the end of the file
+hdr = b'bFLT' + struct.pack('>9I', 4, 64, 5000, 4000, 6000, 8192, 5000, 0, 0) + bytes(24)
+with open(root + '/bin/order', 'wb') as f:   # data_end before data_start
+    f.write(hdr + bytes(9000 - 64))
 with open(root + '/bin/short', 'wb') as f:
     f.write(b'bFLT\0\0\0\4')       # magic, no header
 with open(root + '/etc/data', 'wb') as f:
@@ -72,7 +75,14 @@ predict "text of each program in place as its header and the layout say" "$TMP/x
 	"/bin/old=f['flat'] is None and f['run_pages'] == 0" \
 	"/bin/lying=f['flat'] is None and f['run_pages'] == 0" \
 	"/bin/short=f['flat'] is None" \
+	"/bin/order=f['flat'] is None and f['run_pages'] == 0" \
 	"/etc/data=f['flat'] is None and f['run_pages'] == 0 and f['mmap']['shared-r'] == 'ENODEV'"
+run "$MKCRAMFS" -v -X "$TMP/t" "$TMP/xv.img"
+expect_stderr_contains "/bin/old: not treated as a FLAT program: bFLT revision 2 (only revision 4 is understood)"
+expect_stderr_contains "/bin/lying: not treated as a FLAT program: bFLT data_start 20000 is not between the header's end (64) and the file's end (9000)"
+expect_stderr_contains "/bin/order: not treated as a FLAT program: bFLT segments out of order: data_start 5000, data_end 4000, bss_end 6000"
+expect_stderr_contains "/bin/short: not treated as a FLAT program: bFLT header cut short: the file has 8 bytes, the header 64"
+expect_stderr_contains "/bin/ram: FLAT program stored compressed: bFLT flags: FLAT_FLAG_RAM, loaded into RAM"
 run "$CRAMFSCK" --xip --nommu "$TMP/x.img"
 [ "$LAST_RC" = 0 ] && pass "text report" || fail "text report: exit $LAST_RC"
 expect_stdout_contains "no-MMU kernel"

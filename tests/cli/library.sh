@@ -10,8 +10,8 @@ CASE="install"
 expect "make install DESTDIR=..." make -s -C "$BUILDDIR" install DESTDIR="$TMP/root" >"$TMP/install.log" 2>&1
 prefix=$(sed -n 's/^prefix=//p' "$BUILDDIR/lib/libcramfs.pc")
 root=$TMP/root$prefix
-for f in sbin/mkcramfs sbin/cramfsck include/cramfs/cramfs.h include/cramfs/cramfs_format.h \
-	lib/pkgconfig/libcramfs.pc share/man/man8/mkcramfs.8 share/man/man8/cramfsck.8; do
+for f in sbin/mkcramfs sbin/cramfsck sbin/cramfs-xip include/cramfs/cramfs.h include/cramfs/cramfs_format.h \
+	lib/pkgconfig/libcramfs.pc share/man/man8/mkcramfs.8 share/man/man8/cramfsck.8 share/man/man8/cramfs-xip.8; do
 	expect "installed: $f" test -e "$root/$f"
 done
 expect "installed: shared library" sh -c "ls '$root'/lib/libcramfs.so.0* >/dev/null"

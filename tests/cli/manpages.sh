@@ -9,7 +9,7 @@
 # a failure, and each one is listed.
 #
 # Environment (set by "make check"):
-#   MKCRAMFS, CRAMFSCK  paths of the built tools
+#   MKCRAMFS, CRAMFSCK, CRAMFS_XIP  paths of the built tools
 #   SRCDIR              top of the source tree (the man pages are in man/)
 # Exit status: 0 the pages and --help agree, 1 they do not (or a page cannot be
 # read or parsed), 99 the test cannot run (a variable or a tool is missing).
@@ -184,11 +184,12 @@ check_tool() {
 	fi
 }
 
-if [ -z "${MKCRAMFS:-}" ] || [ -z "${CRAMFSCK:-}" ] || [ -z "${SRCDIR:-}" ]; then
-	say "MKCRAMFS, CRAMFSCK and SRCDIR must be set (make check sets them)"
+if [ -z "${MKCRAMFS:-}" ] || [ -z "${CRAMFSCK:-}" ] || [ -z "${CRAMFS_XIP:-}" ] || [ -z "${SRCDIR:-}" ]; then
+	say "MKCRAMFS, CRAMFSCK, CRAMFS_XIP and SRCDIR must be set (make check sets them)"
 	exit 99
 fi
 
 check_tool mkcramfs "$MKCRAMFS" "$SRCDIR/man/mkcramfs.8"
 check_tool cramfsck "$CRAMFSCK" "$SRCDIR/man/cramfsck.8"
+check_tool cramfs-xip "$CRAMFS_XIP" "$SRCDIR/man/cramfs-xip.8"
 exit "$fail"

@@ -3,12 +3,15 @@
 #
 #   build-guest.sh x86_64|arm64
 #
-# Prints a directory holding `xipcheck` (static, built from guest/xipcheck.c)
-# and `busybox` (Debian's busybox-static for that architecture).
+# Prints a directory holding `xipcheck` (static, built from guest/xipcheck.c),
+# `cramfs-xip` (static, the board's tool of this source tree, libc only) and
+# `busybox` (Debian's busybox-static for that architecture).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self=$here/$(basename "${BASH_SOURCE[0]}")
+xiptool=$(cd "$here/../../cramfs-xip" && pwd)
+libdir=$(cd "$here/../../lib" && pwd)
 cache=${CRAMFS_TEST_CACHE:-$HOME/.cache/mkcramfs-xip}
 
 die() { echo "build-guest: error: $*" >&2; exit 1; }
@@ -49,7 +52,7 @@ busybox_for() {
 }
 
 bb=$(busybox_for)
-key=$( { echo "$arch"; "$cc" --version | head -n 1; cat "$here/guest/xipcheck.c" "$self" 2>/dev/null; sha256sum "$bb"; } | sha256sum | cut -c1-16)
+key=$( { echo "$arch"; "$cc" --version | head -n 1; cat "$here/guest/xipcheck.c" "$self" "$xiptool"/*.[ch] "$libdir"/xipprofile.[ch] "$libdir"/cli.[ch]; sha256sum "$bb"; } | sha256sum | cut -c1-16)
 out=$cache/guest/$arch-$key
 if [ ! -f "$out/stamp" ]; then
 	mkdir -p "$cache/guest"
@@ -57,6 +60,9 @@ if [ ! -f "$out/stamp" ]; then
 	trap 'rm -rf "$tmp"' EXIT
 	"$cc" -static -O2 -Wall -Wextra -o "$tmp/xipcheck" "$here/guest/xipcheck.c" ||
 		die "compiling xipcheck for $arch failed"
+	"$cc" -static -O2 -std=gnu11 -Wall -Wextra -DPACKAGE_VERSION='"(test guest)"' -o "$tmp/cramfs-xip" \
+		-I"$libdir" "$xiptool/main.c" "$libdir/xipprofile.c" "$libdir/cli.c" ||
+		die "compiling cramfs-xip for $arch failed"
 	cp "$bb" "$tmp/busybox"
 	touch "$tmp/stamp"
 	rm -rf "$out"

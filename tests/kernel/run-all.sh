@@ -190,10 +190,19 @@ vrecord() { # status name detail
 run_case() {
 	local name=$1 target=$2 kernel=$3 image=$4 dev=$5 manifest=$6 default=$7 trace=$8
 	shift 8
-	local dir=$out/$name ok=1 t0 detail devarg=()
+	local dir=$out/$name ok=1 t0 detail devarg=() xiptool=() ps arch
 	mkdir -p "$dir"
 	t0=$(date +%s)
 	[ "$dev" = - ] || devarg=(--dev "$dev")
+	ps=$(page_size_of "$target")
+	arch=$(arch_of "$target")
+	# cramfs-xip on the board: status while programs of the XIP image run,
+	# profile after a workload from the compressed one
+	case $name in
+	*-xip) xiptool=(--xiptool status) ;;
+	*-plain) xiptool=(--xiptool profile) ;;
+	*-bugs-dirents-loop) xiptool=(--xiptool loop) ;;
+	esac
 	if [ "$trace" = require ] && { [ "$dev" = loop ] || ! ext_block_pointers "$image"; }; then
 		# mmap goes through the driver's direct path, and so emits the
 		# event, only for images with extended block pointers mapped in
@@ -201,10 +210,24 @@ run_case() {
 		trace=absent
 	fi
 	if ! "$here/run-guest.sh" --target "$target" --kernel "$kernel" --image "$image" "${devarg[@]}" \
-		--manifest "$manifest" --timeout "$timeout_s" --log "$dir/serial.log" \
+		"${xiptool[@]}" --manifest "$manifest" --timeout "$timeout_s" --log "$dir/serial.log" \
 		--report "$dir/report.txt" 2>"$dir/run-guest.err"; then
 		ok=0
 		sed "s/^/    $name: /" "$dir/run-guest.err" >&2
+	fi
+	local xtdetail=
+	case ${xiptool[1]:-} in
+	status) python3 "$here/xiptoolcheck.py" status --xip --report "$dir/report.txt" >"$dir/xiptool.txt" 2>&1 ;;
+	profile) python3 "$here/xiptoolcheck.py" profile --report "$dir/report.txt" --manifest "$manifest" \
+		--busybox "${trees[$arch]}/bin/busybox" --page-size "$ps" >"$dir/xiptool.txt" 2>&1 ;;
+	loop) python3 "$here/xiptoolcheck.py" loop --report "$dir/report.txt" >"$dir/xiptool.txt" 2>&1 ;;
+	*) true ;;
+	esac
+	if [ $? -ne 0 ]; then
+		ok=0
+		sed 's/^/    /' "$dir/xiptool.txt" | head -n 40 >&2
+	elif [ -n "${xiptool[1]:-}" ]; then
+		xtdetail=", $(head -n 1 "$dir/xiptool.txt")"
 	fi
 	for m in "$manifest" "$@"; do
 		if ! python3 "$here/compare.py" --manifest "$m" --report "$dir/report.txt" \
@@ -214,7 +237,7 @@ run_case() {
 			sed 's/^/    /' "$dir/compare-$(basename "$m").txt" | head -n 40 >&2
 		fi
 	done
-	detail="$(grep -h '^XIPCHECK done' "$dir/report.txt" 2>/dev/null | sed 's/^XIPCHECK //'), $(($(date +%s) - t0)) s"
+	detail="$(grep -h '^XIPCHECK done' "$dir/report.txt" 2>/dev/null | sed 's/^XIPCHECK //'), $(($(date +%s) - t0)) s$xtdetail"
 	local maps known traced
 	maps=$(grep '^XIPCHECK file ' "$dir/report.txt" 2>/dev/null | sed -n 's/.* map=\([a-z]*\) .*/\1/p' | sort | uniq -c | awk '{printf "%s%s=%s", sep, $2, $1; sep=" "}')
 	[ -n "$maps" ] && detail="$detail, maps: $maps"

@@ -4,7 +4,7 @@
 #
 #   run-guest.sh --target TARGET --image IMG --manifest MANIFEST
 #                [--kernel KERNEL] [--timeout S] [--log FILE] [--report FILE]
-#                [--dev DEVICE] [--no-dyndbg] [--keep]
+#                [--dev DEVICE] [--xiptool status|profile|loop] [--no-dyndbg] [--keep]
 #
 # TARGET: x86_64 (image in a reserved RAM window claimed by physmap, at most
 # 32 MiB), arm64-16k or arm64-64k (image in the second CFI flash bank of
@@ -20,6 +20,11 @@
 # as its root filesystem (root=mtd:rootfs) and runs /init from it
 # (guest/rootinit).  The manifest is written into the copy of the flash
 # image at the start of the first partition, which must be large enough.
+# --xiptool puts cramfs-xip into the initramfs, and after xipcheck the
+# guest runs it (guest/init): `status`, while programs of the image run, as
+# root and as an ordinary user, with xipcheck's own count of their pages in
+# flash; `profile`, after a workload from the image on dropped caches;
+# `loop`, a profile of a loop mount, which must warn about readahead.
 # Exit status 0 only when the guest finished in time and reported fail=0.
 set -euo pipefail
 
@@ -27,7 +32,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 die() { echo "run-guest: error: $*" >&2; exit 1; }
 
-target= image= manifest= kernel= timeout_s=120 log= report= dyndbg=1 keep=0 dev=
+target= image= manifest= kernel= timeout_s=120 log= report= dyndbg=1 keep=0 dev= xiptool=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--target) target=$2; shift 2 ;;
@@ -38,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--report) report=$2; shift 2 ;;
 	--dev) dev=$2; shift 2 ;;
+	--xiptool) xiptool=$2; shift 2 ;;
 	--no-dyndbg) dyndbg=0; shift ;;
 	--keep) keep=1; shift ;;
 	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -85,10 +91,15 @@ cp "$here/guest/init" "$stage/init"
 chmod 755 "$stage/init" "$stage/xipcheck" "$stage/bin/busybox"
 cp "$manifest" "$stage/manifest"
 [ "$dev" != loop ] || cp "$image" "$stage/image.cramfs"
+case $xiptool in
+'') ;;
+status|profile|loop) cp "$guestdir/cramfs-xip" "$stage/cramfs-xip"; chmod 755 "$stage/cramfs-xip" ;;
+*) die "--xiptool takes status, profile or loop, not '$xiptool'" ;;
+esac
 python3 "$here/mkcpio.py" "$stage" "$work/initramfs.cpio"
 
 image_size=$(stat -c %s "$image")
-cmdline="panic=-1"
+cmdline="panic=-1${xiptool:+ xipcheck.xiptool=$xiptool}"
 [ "$dyndbg" = 1 ] && cmdline="$cmdline dyndbg=\"file fs/cramfs/inode.c +p\""
 case $target in
 x86_64)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Freestanding support for the rig's riscv64 no-MMU guest programs: raw
  * system calls, the program entry, line output.  No libc exists for them:

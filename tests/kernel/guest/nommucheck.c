@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * /init of the riscv64 no-MMU guest: mounts the cramfs image from the CFI
  * flash, checks what the kernel does with each file the manifest lists and

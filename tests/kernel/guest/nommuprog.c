@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A program the no-MMU guest runs from the cramfs image, to see where the
  * kernel put its text (in flash, straight from the image, or in RAM):

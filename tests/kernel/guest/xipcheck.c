@@ -32,6 +32,16 @@
  *				MTD); finding it is a failure
  * other lines are ignored.  TYPE is one of d f l c b p s, MODE octal
  * permission bits, HASH the FNV-1a 64 of the content, RDEV MAJOR:MINOR.
+ *
+ * Helpers for the checks of cramfs-xip (guest/init):
+ *   xipcheck [--uid N] --exec PROG ARGS...   runs PROG as user and group N
+ *   xipcheck [--uid N] --hold FILE           maps FILE whole (private,
+ *       read-only), reads every page, says "XIPCHECK hold ... ready" and
+ *       waits to be killed
+ *   xipcheck --root DIR --flash BASE,SIZE --direct PID   for each file under
+ *       DIR that PID maps: "XIPCHECK direct pid=PID path=PATH flash=N ram=N",
+ *       its pages in flash (a pf vma whole, else PFNs in the window) and in
+ *       RAM (any other present page), summed over its vmas
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -46,11 +56,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #define TAG "XIPCHECK "
@@ -1090,19 +1102,146 @@ static void run_programs(void)
 	    (long)after - (long)before);
 }
 
+/* ---- helpers for cramfs-xip's checks ---- */
+
+struct direct_sum {
+	char path[4096];
+	unsigned long flash, ram;
+};
+
+struct direct_ctx {
+	pid_t pid;
+	struct direct_sum sums[64];
+	unsigned n;
+};
+
+static void direct_vma_cb(struct vma_info *v, void *arg)
+{
+	struct direct_ctx *c = arg;
+	size_t n = strlen(root);
+	unsigned long pages = (v->end - v->start) / (unsigned long)page_size;
+	unsigned char *direct;
+	unsigned i;
+
+	if (strncmp(v->path, root, n) != 0 || v->path[n] != '/')
+		return;
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->sums[i].path, v->path))
+			break;
+	if (i == c->n) {
+		if (c->n == 64)
+			return;
+		snprintf(c->sums[c->n++].path, sizeof(c->sums[0].path), "%s", v->path);
+	}
+	if (v->pf) {
+		/* remap_pfn_range: all of it in flash, and pagemap walks none of it */
+		c->sums[i].flash += pages;
+		return;
+	}
+	direct = calloc(pages ? pages : 1, 1);
+	if (count_direct(c->pid, v->start, v->end, direct) < 0) {
+		say("error direct: cannot read the pagemap of %d", (int)c->pid);
+		fail_count++;
+	} else {
+		/* the entries again, for the present pages that are not in flash */
+		char name[64];
+		uint64_t *ent = calloc(pages ? pages : 1, sizeof(uint64_t));
+		int fd;
+
+		snprintf(name, sizeof(name), "/proc/%d/pagemap", (int)c->pid);
+		fd = open(name, O_RDONLY);
+		if (fd >= 0 && pread(fd, ent, pages * 8, (off_t)(v->start / (unsigned long)page_size) * 8) ==
+				       (ssize_t)(pages * 8)) {
+			for (unsigned long k = 0; k < pages; k++) {
+				c->sums[i].flash += direct[k];
+				c->sums[i].ram += (ent[k] >> 63) && !direct[k];
+			}
+		} else {
+			say("error direct: cannot read the pagemap of %d", (int)c->pid);
+			fail_count++;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(ent);
+	}
+	free(direct);
+}
+
+static int direct_pages(pid_t pid)
+{
+	struct direct_ctx *c = calloc(1, sizeof(*c));
+
+	c->pid = pid;
+	if (for_each_vma(pid, direct_vma_cb, c) < 0) {
+		say("error direct: cannot read the smaps of %d", (int)pid);
+		return 1;
+	}
+	for (unsigned i = 0; i < c->n; i++)
+		say("direct pid=%d path=%s flash=%lu ram=%lu", (int)pid, esc(c->sums[i].path), c->sums[i].flash,
+		    c->sums[i].ram);
+	free(c);
+	return fail_count ? 1 : 0;
+}
+
+static int hold(const char *file)
+{
+	struct stat st;
+	volatile const char *p;
+	unsigned long sum = 0;
+	int fd = open(file, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !st.st_size) {
+		say("error hold %s: %s", esc(file), strerror(errno));
+		return 1;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		say("error hold %s: mmap: %s", esc(file), strerror(errno));
+		return 1;
+	}
+	for (off_t o = 0; o < st.st_size; o += page_size)
+		sum += (unsigned char)p[o];
+	say("hold pid=%d path=%s pages=%lu sum=%lu ready", (int)getpid(), esc(file),
+	    (unsigned long)((st.st_size + page_size - 1) / page_size), sum);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: xipcheck [--root DIR] [--flash BASE,SIZE] [--kmsg] [--trace DIR] MANIFEST\n");
+	fprintf(stderr, "usage: xipcheck [--root DIR] [--flash BASE,SIZE] [--kmsg] [--trace DIR] MANIFEST\n"
+			"       xipcheck [--uid N] --exec PROG ARGS... | --hold FILE\n"
+			"       xipcheck --root DIR --flash BASE,SIZE --direct PID\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *manifest = NULL, *tracedir = NULL;
+	const char *manifest = NULL, *tracedir = NULL, *hold_file = NULL;
+	pid_t direct_pid = 0;
 	int i;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
+			unsigned id = (unsigned)strtoul(argv[++i], NULL, 10);
+
+			/* dumpable again (setuid cleared it), or the user could not read our /proc files */
+			if (setgroups(0, NULL) < 0 || setgid(id) < 0 || setuid(id) < 0 ||
+			    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+				say("error --uid %u: %s", id, strerror(errno));
+				return 1;
+			}
+		} else if (strcmp(argv[i], "--exec") == 0 && i + 1 < argc) {
+			execv(argv[i + 1], argv + i + 1);
+			say("error exec %s: %s", esc(argv[i + 1]), strerror(errno));
+			return 127;
+		} else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
+			hold_file = argv[++i];
+		else if (strcmp(argv[i], "--direct") == 0 && i + 1 < argc)
+			direct_pid = (pid_t)strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
 			root = argv[++i];
 		else if (strcmp(argv[i], "--flash") == 0 && i + 1 < argc) {
 			char *comma;
@@ -1119,9 +1258,12 @@ int main(int argc, char **argv)
 		else
 			manifest = argv[i];
 	}
+	if (hold_file)
+		return hold(hold_file);
+	if (direct_pid)
+		return direct_pages(direct_pid);
 	if (!manifest)
 		usage();
-	page_size = sysconf(_SC_PAGESIZE);
 	say("start pagesize=%ld root=%s flash=0x%" PRIx64 ",0x%" PRIx64, page_size, root, flash_base, flash_size);
 	if (load_manifest(manifest) < 0) {
 		say("done pass=0 fail=1");
