@@ -522,7 +522,8 @@ md = []
 md.append(f"<!-- bench-profile {target}{' given' if given else ''}:" + " written by tests/kernel/bench-profile.sh; an earlier run's section of this kind is replaced -->")
 md.append(f"## Profile-guided XIP on the kernel rig ({target}, stock Linux 6.1)" + (", with a given profile" if given else ""))
 md.append("")
-md.append(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh`; qemu TCG, 1 GiB guest, image in the {window} MiB {'physmap window' if target == 'x86_64' else 'second CFI flash bank'}, mounted from MTD (no readahead)")
+measured = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(out, "compressed.report")), datetime.timezone.utc)
+md.append(f"- date: {measured:%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh`; qemu TCG, 1 GiB guest, image in the {window} MiB {'physmap window' if target == 'x86_64' else 'second CFI flash bank'}, mounted from MTD (no readahead)")
 load = open("/proc/loadavg").read().split()[:3]
 md.append(f"- machine: {os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the figures are counts of pages, not times: the load does not change them)")
 md.append(f"- rootfs: the part of the Debian bookworm minbase tree the workloads need, {nbytes:,} bytes, {nentries:,} entries (their programs, the libraries ld.so resolves, perl-base's modules and Data::Dumper, /etc, /var/lib/dpkg, apt's configuration and cache directories, /usr/share/dpkg)" + (f"; {arch_note}" if arch_note else ""))
@@ -549,7 +550,7 @@ if goals:
     md.append("The page layout stores only the profiled pages in place; a stock kernel maps a segment's direct run from its first page only, so most of those pages are read through the page cache anyway. It pays off on a page-granular kernel, which main does not have; measured here on the stock kernel anyway.")
     md.append("")
 second = {img: max(data[img]["w"][w]["mem"]["pass2"] - data[img]["w"][w]["mem"]["pass1"] for w in ("A", "B")) for img in images}
-md.append("- growth of Cached in the second pass (everything was read in the first; the status reads of the second pass add nothing): "
+md.append("- growth of Cached in the second pass alone (the first pass read what the workload needs; the second also runs cramfs-xip status): "
           + ", ".join(f"{img} {second[img]} kB" for img in images))
 st_all = [data[img]["w"][w].get("status") for img in images for w in ("A", "B")]
 if all(st_all):
