@@ -376,6 +376,7 @@ if grep -q '^BENCH profile-end A' "$out/compressed.report"; then
 	sed -n 's/^BENCH profile //p' "$out/compressed.report" >"$out/A.profile"
 	profile=$out/A.profile
 	say "profile A: $(grep -c '^file ' "$profile") files, $(awk '$1 == "file" && $4 != "-"' "$profile" | wc -l) with pages"
+	sed -n 's/^BENCH profile-note /cramfs-xip profile said: /p' "$out/compressed.report" >&2
 fi
 if [ -n "$given_profile" ]; then
 	cp "$given_profile" "$out/given.profile"
