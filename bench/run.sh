@@ -557,6 +557,10 @@ align() {
 printf '%s\n' "${out[@]}" | align >"$T/results.md" || die "formatting the results failed"
 echo
 cat "$T/results.md"
+# Keep the section tests/kernel/bench-profile.sh wrote, from its marker on.
+if [ -f "$results" ] && grep -q '^<!-- bench-profile:' "$results"; then
+	{ echo; sed -n '/^<!-- bench-profile:/,$p' "$results"; } >>"$T/results.md"
+fi
 if cp "$T/results.md" "$results.tmp" && mv -f "$results.tmp" "$results"; then
 	say "written: $results"
 else
