@@ -314,7 +314,7 @@ mk_unknown() {
 		cat "$TMP/mkdefs" "$TMP/kdefs"
 		printf '%s\n' $BR_CORE_SYMBOLS
 		printf '%s\n' foreach filter filter-out patsubst sort wildcard eval if strip subst \
-			HOST_DIR TARGET_DIR BINARIES_DIR qstrip rootfs host-autotools-package
+			HOST_DIR TARGET_DIR BINARIES_DIR qstrip rootfs host-autotools-package autotools-package INSTALL
 	} | sort -u >"$TMP/mkknown"
 	grep -ho '\$(\(call \)\{0,1\}[A-Za-z0-9_-]*' "$@" | sed 's/^\$(\(call \)\{0,1\}//' | sort -u |
 		comm -23 - "$TMP/mkknown"
@@ -464,6 +464,7 @@ pkgdir = $(dir $(lastword $(MAKEFILE_LIST)))
 pkgname = $(lastword $(subst /, ,$(pkgdir)))
 rootfs = ROOTFS_NAMES += $(pkgname)
 host-autotools-package = HOST_PACKAGES += host-$(pkgname)
+autotools-package = TARGET_PACKAGES += $(pkgname)
 include $(BR2_EXTERNAL_MKCRAMFS_XIP_PATH)/external.mk
 
 FS = $(strip $(ROOTFS_NAMES))
@@ -659,6 +660,28 @@ txt, bb = files["/usr/share/example/text-100k.txt"], files["/bin/busybox"]
 # text-100k.txt: 25 pages, all direct (the last one too); busybox kept out of place
 sys.exit(0 if txt["direct_pages"] == 25 and bb["run_pages"] == 0 else "%r %r" % (txt, bb))
 EOF
+
+# The board's tool as a target package: what Buildroot builds and installs
+CASE="target package"
+resolve arm64-tool BR2_aarch64=y BR2_PACKAGE_MKCRAMFS_XIP=y
+has_config arm64-tool 'BR2_PACKAGE_MKCRAMFS_XIP=y'
+has_config arm64-tool 'BR2_PACKAGE_HOST_MKCRAMFS_XIP=y'
+resolve arm-nommu-tool BR2_arm=y BR2_USE_MMU=n 'BR2_PACKAGE_MKCRAMFS_XIP!=y'
+if brmake arm64-tool print-TARGET_PACKAGES print-MKCRAMFS_XIP_MAKE_OPTS print-MKCRAMFS_XIP_INSTALL_TARGET_CMDS \
+	TARGET_DIR=/TARGET >"$TMP/tool.vars" 2>&1 &&
+	[ "$(sed -n 1p "$TMP/tool.vars")" = mkcramfs-xip ] && [ "$(sed -n 2p "$TMP/tool.vars")" = cramfs-xip/cramfs-xip ] &&
+	grep -q 'cramfs-xip/cramfs-xip /TARGET/usr/sbin/cramfs-xip$' "$TMP/tool.vars"; then
+	pass "mkcramfs-xip is a target package that builds and installs cramfs-xip alone"
+else
+	fail "the target package does not build and install cramfs-xip"; _cm_show make "$TMP/tool.vars"
+fi
+# what the target package's make goal builds: cramfs-xip, and nothing of the rest
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$BUILDDIR" -n cramfs-xip/cramfs-xip 2>&1 | grep -q 'mkcramfs/\|libcramfs'; then
+	fail "make cramfs-xip/cramfs-xip builds more than the tool"
+else
+	pass "make cramfs-xip/cramfs-xip builds the tool alone"
+fi
+expect "recipe: cramfs-xip in a package of its own" grep -qx 'FILES:cramfs-xip = "${sbindir}/cramfs-xip"' "$RECIPE"
 
 # A profile of the example rootfs (busybox's pages 0-2 and 5 used) with the page-granular layout:
 # Buildroot and Yocto pass it to mkcramfs and to the report

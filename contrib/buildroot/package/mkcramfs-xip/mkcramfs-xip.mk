@@ -33,4 +33,19 @@ HOST_MKCRAMFS_XIP_CONF_OPTS = \
 	--without-cap \
 	--without-acl
 
+# On the target, the board's tool alone: cramfs-xip needs only the C
+# library, but configure wants zlib for the rest of the tree.
+MKCRAMFS_XIP_DEPENDENCIES = host-pkgconf zlib
+MKCRAMFS_XIP_CONF_OPTS = \
+	--without-deflate \
+	--without-cap \
+	--without-acl \
+	--disable-system-tests
+MKCRAMFS_XIP_MAKE_OPTS = cramfs-xip/cramfs-xip
+
+define MKCRAMFS_XIP_INSTALL_TARGET_CMDS
+	$(INSTALL) -D -m 0755 $(@D)/cramfs-xip/cramfs-xip $(TARGET_DIR)/usr/sbin/cramfs-xip
+endef
+
+$(eval $(autotools-package))
 $(eval $(host-autotools-package))

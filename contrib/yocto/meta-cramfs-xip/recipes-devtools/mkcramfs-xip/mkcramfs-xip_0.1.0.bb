@@ -32,4 +32,10 @@ PACKAGECONFIG[acl] = "--with-acl,--without-acl,acl"
 # The Debian rootfs and qemu kernel tests are not part of a recipe build.
 EXTRA_OECONF = "--disable-system-tests"
 
+# The board's tool in a package of its own, for the target image:
+# IMAGE_INSTALL += "cramfs-xip".  It needs only the C library.
+PACKAGES =+ "cramfs-xip"
+FILES:cramfs-xip = "${sbindir}/cramfs-xip"
+SUMMARY:cramfs-xip = "See on the board what execute in place from a cramfs image saves"
+
 BBCLASSEXTEND = "native nativesdk"
