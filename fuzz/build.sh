@@ -3,7 +3,8 @@
 # source tree (no configure needed).  OUTDIR defaults to $FUZZ_BUILD, else
 # ${TMPDIR:-/tmp}/cramfs-fuzz-build; the binary is OUTDIR/fuzz_image.
 #
-# Only the reader side of the library is compiled in (guard.c, image.c, check.c, xipreport.c, extract.c, pool.c,
+# Only the reader side of the library is compiled in (guard.c, image.c, check.c, xipreport.c with
+# elf.c and flat.c, extract.c, pool.c,
 # with log.c and compress.c for messages and inflating), with AddressSanitizer and
 # UndefinedBehaviorSanitizer; any UB report aborts.  The extractor's *at() calls are wrapped
 # (-Wl,--wrap) by guards in fuzz_image.c that abort if a write could land outside the target.
@@ -59,7 +60,7 @@ done
 	-I"$src/include" -I"$src/lib" -include "$out/config.h" -DINFLATE_POOL_MIN=2 -DINFLATE_CLAIM=1 ${FUZZ_CFLAGS:-} \
 	"$src/fuzz/fuzz_image.c" \
 	"$src/lib/log.c" "$src/lib/compress.c" "$src/lib/guard.c" "$src/lib/image.c" "$src/lib/check.c" \
-	"$src/lib/xipreport.c" "$src/lib/extract.c" "$src/lib/pool.c" \
+	"$src/lib/xipreport.c" "$src/lib/elf.c" "$src/lib/flat.c" "$src/lib/extract.c" "$src/lib/pool.c" \
 	$wrap $libs -o "$out/fuzz_image.new"
 mv "$out/fuzz_image.new" "$out/fuzz_image"
 echo "build.sh: $out/fuzz_image (decompression: $decomp)"

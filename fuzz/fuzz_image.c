@@ -319,6 +319,12 @@ static int on_xip_file(const struct cramfs_xip_file *f, void *arg)
 	}
 	if (f->direct_pages > f->pages || f->run_pages > f->pages)
 		die("%s: %u direct pages, %u in runs, of %u", f->path, f->direct_pages, f->run_pages, f->pages);
+	for (size_t i = 0; i < f->nsegments; i++)
+		if (f->segments[i].direct_pages > f->segments[i].pages)
+			die("%s: segment %zu: %u direct pages of %u", f->path, i, f->segments[i].direct_pages,
+			    f->segments[i].pages);
+	if (f->flat && f->flat_in_place && f->flat_text_pages > f->direct_pages)
+		die("%s: FLAT text of %u pages in place, %u direct", f->path, f->flat_text_pages, f->direct_pages);
 	return 0;
 }
 
@@ -364,6 +370,9 @@ static void run_one(uint32_t blksize, size_t input_size)
 	cramfs_xip_report(img, on_xip_file, &sum, &xt);
 	if (xt.files_all + xt.files_partial + xt.files_none != xt.files)
 		die("XIP totals do not add up");
+	cramfs_xip_report_nommu(img, on_xip_file, &sum, &xt);
+	if (xt.files_all + xt.files_none != xt.files || xt.files_partial)
+		die("no-MMU XIP totals do not add up");
 	cramfs_image_walk(img, add_size, &tally);
 	/* every byte of directory entries is walked at most once: the walk is linear in the image */
 	if (tally.entries > input_size / CRAMFS_INODE_SIZE + 1)
