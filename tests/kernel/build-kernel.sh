@@ -7,10 +7,11 @@
 # target's fragments) or riscv64-nommu (nommu_virt_defconfig + its own
 # fragment only: common.config asks for options that need an MMU).  The base
 # configuration is part of the cache key through the target and this
-# script, its contents through the linux-source version.  PATCHDIR, when given, holds
-# *.patch files applied in name order with `patch -p1` on a private copy of
-# the source, and the configuration also gets config/patched.config (trace
-# events, for the cramfs_mmap event of kernel/patches); the stock kernel's
+# script, its contents through the linux-source version.  PATCHDIR, when
+# given, holds *.patch files applied in name order with `patch -p1` on a
+# private copy of the source (a cover letter, 0000-*.patch, is not applied),
+# and the configuration also gets config/patched.config (trace events, for
+# the cramfs_mmap event of kernel/patches); the stock kernel's
 # configuration does not change.  Prints the path of the kernel image on
 # stdout; progress and errors go to stderr, the build output to a log file
 # in the cache.
@@ -19,7 +20,9 @@
 #   src/<pkg>-<version>/   the unpacked linux-source tree, shared by all targets
 #   kernel/<key>/          one finished kernel (image, .config, build.log, stamp)
 # key = sha256 over the linux-source package version, the target, the config
-# fragments, every patch and this script, so changing any of them rebuilds.
+# fragments, the diff of every patch (from its first "diff --git" line on:
+# a commit message does not change the kernel) and this script, so changing
+# any of them rebuilds.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,7 +59,7 @@ if [ -n "$patchdir" ]; then
 	[ -d "$patchdir" ] || die "patch directory '$patchdir' does not exist"
 	patchdir=$(cd "$patchdir" && pwd)
 	while IFS= read -r -d '' p; do patches+=("$p"); done \
-		< <(find "$patchdir" -maxdepth 1 -name '*.patch' -type f -print0 | LC_ALL=C sort -z)
+		< <(find "$patchdir" -maxdepth 1 -name '*.patch' ! -name '0000-*' -type f -print0 | LC_ALL=C sort -z)
 	[ ${#patches[@]} -gt 0 ] || die "no *.patch files in '$patchdir'"
 	fragments="$fragments patched.config"
 fi
@@ -75,9 +78,10 @@ key=$( {
 	printf 'package %s %s\n' "$src_pkg" "$src_version"
 	printf 'target %s base %s\n' "$target" "$base"
 	printf 'fragment\n%s\n' "$fragment"
+	# a patch's code, not its commit message
 	for p in "${patches[@]}"; do
 		printf 'patch %s\n' "$(basename "$p")"
-		cat "$p"
+		sed -n '/^diff --git /,$p' "$p"
 	done
 	printf 'script\n'
 	cat "$self"

@@ -32,6 +32,21 @@ one line per file, when:
     "beyond file limit" when that one had none, else the same reason.
     --trace absent (the same kernels, images whose mmap does not go through
     the driver's direct path): any event.
+  - with --behaviours, the guest's probes of what else a mapping does
+    (refault=, procmem=, cow=, fork=, mlock=, see guest/xipcheck.c):
+    always, a private mapping made writable with mprotect reads its own
+    writes and leaves the file intact (cow=ok), and mlock locks an ordinary
+    mapping (mlock=lo) but not one with pages from flash (VM_MIXEDMAP and
+    VM_PFNMAP vmas are VM_SPECIAL, which mlock leaves alone: mlock=unlocked);
+    "page" (the page-granular kernel of kernel/patches): after
+    MADV_DONTNEED every direct page comes back from flash, the rest from the
+    page cache (refault= equals the direct pages), /proc/PID/mem reads every
+    page (procmem=ok), and fork() works after the private copies
+    (fork=ok); "stock": /proc/PID/mem fails on a mapping with pages from
+    flash and works on the others; a stock mixed map gets its direct pages
+    back from the page cache after MADV_DONTNEED (refault=-), and a
+    remap_pfn_range one refuses MADV_DONTNEED (refault=EINVAL); the fork
+    outcome is reported, not judged.
 """
 import argparse
 import sys
@@ -87,6 +102,38 @@ def parse_kv(words):
     return kv
 
 
+def behaviours(kernel, r, kmap, direct, ndirect, pages, observed):
+    """The guest's probes of one file against what the kernel is known to do."""
+    bad = []
+    for key in ("refault", "procmem", "fork", "mlock"):
+        v = r.get(key, "?")
+        if key == "refault" and v[:1].isdigit():
+            v = "same" if parse_ranges(v, pages) == direct else "other"
+        observed[(key, v)] = observed.get((key, v), 0) + 1
+    if r.get("cow") != "ok":
+        bad.append("cow=%s: a private mapping made writable did not get copies of its own" % r.get("cow"))
+    want_lock = "lo" if ndirect == 0 else "unlocked"
+    if r.get("mlock") != want_lock:
+        bad.append("mlock=%s, expected %s" % (r.get("mlock"), want_lock))
+    if kernel == "page":
+        refault = r.get("refault", "?")
+        if not refault[:1].isdigit() and refault != "-" or parse_ranges(refault, pages) != direct:
+            bad.append("after MADV_DONTNEED pages %s from flash, before %s" % (
+                r.get("refault"), fmt_ranges(direct)))
+        for key in ("procmem", "fork"):
+            if r.get(key) != "ok":
+                bad.append("%s=%s" % (key, r.get(key)))
+    else:
+        want_mem = "ok" if ndirect == 0 else "EIO"
+        if r.get("procmem") != want_mem:
+            bad.append("procmem=%s, the stock kernel gives %s" % (r.get("procmem"), want_mem))
+        if kmap != "none" and ndirect:
+            want = "EINVAL" if "pf" in r.get("vmflags", "").split(",") else "-"
+            if r.get("refault") != want:
+                bad.append("refault=%s, the stock kernel gives %s" % (r.get("refault"), want))
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--manifest", required=True)
@@ -94,6 +141,8 @@ def main():
     ap.add_argument("--default-mapping", choices=("none", "any"), default="any")
     ap.add_argument("--trace", choices=("ignore", "require", "absent"), default="ignore",
                     help="require the kernel's cramfs_mmap event for every file mmap, or none")
+    ap.add_argument("--behaviours", choices=("ignore", "stock", "page"), default="ignore",
+                    help="judge the guest's probes of refault, /proc/PID/mem, COW, fork and mlock")
     ap.add_argument("--label", default="")
     ap.add_argument("--verbose", action="store_true", help="also list files that agree")
     args = ap.parse_args()
@@ -125,6 +174,7 @@ def main():
                 known_missing.add(w[2])
 
     seen = {}
+    observed = {}       # (kind, behaviour) -> files, for the summary
     done = None
     page_size = None
     guest_bad = []
@@ -249,6 +299,8 @@ def main():
                         bad.append("probe %s: kernel %s, expected %d/%d:%s" % (
                             key, r.get(key, "none"), *wanted[key]))
             kernel_says += " trace=%s reason=%s" % (tr, treason.replace(" ", "_"))
+        if args.behaviours != "ignore" and "cow" in r:
+            bad += behaviours(args.behaviours, r, kmap, direct, ndirect, pages, observed)
         if bad:
             why = (" [kernel: %s]" % r["why"]) if r.get("why") else ""
             problems.append("%s: %s%s" % (name, "; ".join(bad), why))
@@ -282,6 +334,9 @@ def main():
 
     for p in problems:
         print("%sMISMATCH %s" % (label, p))
+    if observed:
+        print("%sbehaviours: %s" % (label, ", ".join(
+            "%s %s: %d" % (k, v, n) for (k, v), n in sorted(observed.items()))))
     checked = sum(1 for p in files if files[p] > 0)
     print("%scompare: %d files, %d agree, %d problems" % (label, checked, agree, len(problems)))
     return 1 if problems else 0

@@ -19,13 +19,25 @@ The image (flags FSID_VERSION_2 | SORTED_DIRS | EXT_BLOCK_POINTERS) holds:
                   aligned")
   tiny.bin        half a page, DIRECT|UNCOMPRESSED, other bytes after EOF in
                   its only page: "none" ("no suitable block remaining")
+  alternate.bin, firstcomp.bin, scattered.bin, reversed.bin, junktail.bin
+                  files whose pages are each stored either DIRECT|UNCOMPRESSED
+                  (page aligned) or as a DIRECT zlib block: pages alternating,
+                  a compressed first page, a scattered set of direct pages
+                  stored in reverse order, every page direct but in reverse
+                  order, and every page direct with other bytes after EOF (see
+                  PAGED below for the layouts and what each kernel maps)
   hello.txt       a short classic file
   sub/link        a symlink to ../direct.bin
   bin/NAME        for each --add-direct, a copy of FILE with every page
                   DIRECT|UNCOMPRESSED (the last one classic when the size is a
                   multiple of the block size), e.g. a static program whose
                   read-only segments the kernel then maps from flash
---json writes the prediction in the format of `cramfsck --xip --json`.
+--json writes the prediction in the format of `cramfsck --xip --json`, for
+the stock kernel's rule (--rule prefix: a run of contiguous direct pages
+from the mapping's first page) or for the page-granular kernel of
+kernel/patches (--rule page: every direct page on its own).  The
+predictions are the layouts' intended outcomes, written out by hand below,
+not computed.
 The block size must be the page size of the kernel that mounts the image.
 """
 import argparse
@@ -43,6 +55,30 @@ SORTED_DIRS = 0x2
 EXT_BLOCK_POINTERS = 0x800
 BLK_UNCOMPRESSED = 1 << 31
 BLK_DIRECT = 1 << 30
+
+
+# Files laid out page by page: (name, size in pages minus bytes, layout, order,
+# tail, prefix rule's direct ranges, page rule's direct ranges).  layout has one
+# letter per page: d DIRECT|UNCOMPRESSED, z a DIRECT zlib block.  order
+# "reverse" stores the direct pages in flash in the reverse of their file
+# order.  tail "junk" fills the last page after EOF with non-zero bytes.
+PAGED = [
+    ("alternate.bin", (8, 300), "dzdzdzdz", "forward", "zero",
+     [[0, 1]], [[0, 1], [2, 1], [4, 1], [6, 1]]),
+    ("firstcomp.bin", (5, 10), "zdddd", "forward", "zero",
+     [], [[1, 4]]),
+    ("scattered.bin", (12, 1), "dzddzzzddzzd", "reverse", "zero",
+     [[0, 1]], [[0, 1], [2, 2], [7, 2], [11, 1]]),
+    ("reversed.bin", (4, 7), "dddd", "reverse", "zero",
+     [[0, 1]], [[0, 4]]),
+    ("junktail.bin", (3, -2), "ddd", "forward", "junk",
+     [[0, 2]], [[0, 2]]),
+]
+
+
+def paged_size(bs, spec):
+    pages, minus = spec
+    return pages * bs - (bs // 2 if minus < 0 else minus)
 
 
 def pattern(n, seed):
@@ -111,6 +147,8 @@ def build_tree(tree, bs, added):
         "tiny.bin": pattern(bs // 2, b"tiny"),
         "unaligned.bin": pattern(2 * bs - 100, b"unaligned"),
     }
+    for name, spec, *_ in PAGED:
+        files[name] = pattern(paged_size(bs, spec), name.encode())
     for name, data in files.items():
         with open(os.path.join(tree, name), "wb") as f:
             f.write(data)
@@ -128,6 +166,8 @@ def main():
     ap.add_argument("--image", required=True)
     ap.add_argument("--tree", required=True)
     ap.add_argument("--json")
+    ap.add_argument("--rule", choices=("prefix", "page"), default="prefix",
+                    help="the kernel rule --json predicts for")
     ap.add_argument("--endian", choices=("little", "big"), default="little")
     ap.add_argument("--add-direct", action="append", default=[], metavar="NAME=FILE",
                     help="add FILE as bin/NAME with every page stored direct")
@@ -155,7 +195,7 @@ def main():
         return raw + b"\0" * ((4 - len(raw) % 4) % 4)
 
     root_names = sorted(["bin", "compressed.bin", "direct.bin", "exact.bin", "hello.txt", "shared.bin", "sub",
-                         "tiny.bin", "unaligned.bin"],
+                         "tiny.bin", "unaligned.bin"] + [p[0] for p in PAGED],
                         key=lambda n: n.encode())
     sub_names = ["link"]
     bin_names = [name for name, _ in added]
@@ -206,7 +246,7 @@ def main():
     img.align(4)
     tables = {}
     for name in ["direct.bin", "exact.bin", "shared.bin", "tiny.bin", "unaligned.bin"] + \
-            ["bin/" + n for n in bin_names]:
+            [p[0] for p in PAGED] + ["bin/" + n for n in bin_names]:
         tables[name] = img.append(b"\0" * 4 * ((len(files[name]) + bs - 1) // bs))
         write_inode(name, len(files[name]), tables[name])
 
@@ -254,6 +294,29 @@ def main():
         img.put32(tables["unaligned.bin"] + 4 * i, BLK_DIRECT | BLK_UNCOMPRESSED | ((start + i * bs) >> 2))
         img.blocks += 1
 
+    # the page-by-page files: direct pages first (page aligned, in the
+    # file's or the reverse order), then the zlib blocks, each a DIRECT
+    # pointer to a 2-byte length and the compressed data
+    for name, _, layout, order, tail, _, _ in PAGED:
+        data = files[name]
+        pages = len(layout)
+        chunks = [data[i * bs:(i + 1) * bs] for i in range(pages)]
+        direct = [i for i in range(pages) if layout[i] == "d"]
+        for i in (reversed(direct) if order == "reverse" else direct):
+            start = img.align(bs)
+            fill = (b"\xa5" if tail == "junk" and i == pages - 1 else b"\0") * (bs - len(chunks[i]))
+            img.append(chunks[i] + fill)
+            img.put32(tables[name] + 4 * i, direct_ptr(start))
+            img.blocks += 1
+        for i in range(pages):
+            if layout[i] != "z":
+                continue
+            start = img.align(4)
+            z = zlib.compress(chunks[i], 9)
+            img.append(struct.pack(img.e + "H", len(z)) + z)
+            img.put32(tables[name] + 4 * i, BLK_DIRECT | (start >> 2))
+            img.blocks += 1
+
     # added files: every page direct; when the size is a multiple of the block
     # size the last page is a classic raw block right behind the direct ones
     # (a direct last block of exactly bs bytes reads back as zeros)
@@ -297,6 +360,13 @@ def main():
     with open(args.image, "wb") as f:
         f.write(img.buf)
 
+    predicted_paged = []
+    for name, _, layout, _, _, prefix, page in PAGED:
+        direct = page if args.rule == "page" else prefix
+        count = sum(c for _, c in direct)
+        mapping = "all" if count == len(layout) else "partial" if count else "none"
+        predicted_paged.append((name, mapping, direct, "laid out page by page"))
+
     if args.json:
         def entry(name, mapping, direct, reason):
             size = len(files[name])
@@ -314,7 +384,7 @@ def main():
                 entry("shared.bin", "partial", [[0, 1]], "last page is shared"),
                 entry("tiny.bin", "none", [], "no suitable block remaining"),
                 entry("unaligned.bin", "none", [], "data is not page aligned"),
-            ] + [entry(*p) for p in predicted_added],
+            ] + [entry(*p) for p in predicted_added] + [entry(*p) for p in predicted_paged],
         }
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

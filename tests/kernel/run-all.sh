@@ -117,7 +117,7 @@ if [ -n "$patches" ] && [ ! -d "$patches" ]; then
 	echo "run-all: CRAMFS_KERNEL_PATCHES=$patches is not a directory" >&2
 	exit 1
 fi
-[ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches
+[ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches/6.1
 have_patches=0
 ls "$patches"/*.patch >/dev/null 2>&1 && have_patches=1
 for v in $variants; do
@@ -139,7 +139,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 77
 fi
 
-have_mk=0 have_mkx=0 have_json=0 have_lastpage=0 have_ul=0 have_genimage=0
+have_mk=0 have_mkx=0 have_json=0 have_rule=0 have_lastpage=0 have_ul=0 have_genimage=0
 command -v genimage >/dev/null 2>&1 && have_genimage=1
 if [ -n "$MKCRAMFS" ]; then
 	[ -x "$MKCRAMFS" ] || { echo "run-all: MKCRAMFS=$MKCRAMFS is not executable" >&2; exit 1; }
@@ -150,6 +150,7 @@ fi
 if [ -n "$CRAMFSCK" ]; then
 	[ -x "$CRAMFSCK" ] || { echo "run-all: CRAMFSCK=$CRAMFSCK is not executable" >&2; exit 1; }
 	"$CRAMFSCK" --help 2>&1 | grep -q -- '--json' && have_json=1
+	"$CRAMFSCK" --help 2>&1 | grep -q -- '--rule' && have_rule=1
 fi
 command -v mkfs.cramfs >/dev/null 2>&1 && have_ul=1
 
@@ -231,7 +232,7 @@ run_case() {
 	fi
 	for m in "$manifest" "$@"; do
 		if ! python3 "$here/compare.py" --manifest "$m" --report "$dir/report.txt" \
-			--default-mapping "$default" --trace "$trace" --label "$name" \
+			--default-mapping "$default" --trace "$trace" --behaviours "${behaviours:-ignore}" --label "$name" \
 			>"$dir/compare-$(basename "$m").txt"; then
 			ok=0
 			sed 's/^/    /' "$dir/compare-$(basename "$m").txt" | head -n 40 >&2
@@ -387,21 +388,36 @@ prepare() { # TARGET
 	local fx=$out/img-$target-fixture
 	mkdir -p "$fx"
 	local fxruns=(--run "0 - /mnt/bin/busybox true" --expect-map "/mnt/bin/busybox r-xp pf")
+	# the page-granular kernel gives a private mapping a mixed map even when it is one run
+	local fxruns_page=(--run "0 - /mnt/bin/busybox true" --expect-map "/mnt/bin/busybox r-xp direct")
 	local guestdir
 	if guestdir=$("$here/build-guest.sh" "$arch") &&
 		python3 "$here/mkxiptest.py" --blksize "$ps" --image "$fx/xip.img" --tree "$fx/tree" \
 			--json "$fx/predicted.json" --add-direct "busybox=$guestdir/busybox" &&
-		python3 "$here/mkmanifest.py" "$fx/tree" --xip-json "$fx/predicted.json" "${fxruns[@]}" >"$fx/manifest"; then
-		local extra=
+		python3 "$here/mkmanifest.py" "$fx/tree" --xip-json "$fx/predicted.json" "${fxruns[@]}" >"$fx/manifest" &&
+		python3 "$here/mkxiptest.py" --blksize "$ps" --image "$fx/xip-page.img" --tree "$fx/tree-page" \
+			--json "$fx/predicted-page.json" --rule page --add-direct "busybox=$guestdir/busybox" &&
+		cmp -s "$fx/xip.img" "$fx/xip-page.img" &&
+		python3 "$here/mkmanifest.py" "$fx/tree" --xip-json "$fx/predicted-page.json" "${fxruns_page[@]}" \
+			>"$fx/manifest-page"; then
+		local mstock=$fx/manifest mpatched=$fx/manifest-page
 		if [ $have_json = 1 ]; then
 			if "$CRAMFSCK" -b "$ps" --xip --json "$fx/xip.img" >"$fx/cramfsck.json" 2>"$fx/cramfsck.err" &&
 				python3 "$here/mkmanifest.py" "$fx/tree" --xip-json "$fx/cramfsck.json" "${fxruns[@]}" >"$fx/manifest-cramfsck"; then
-				extra="|$fx/manifest-cramfsck"
+				mstock+="+$fx/manifest-cramfsck"
 			else
 				record FAIL "$target-fixture-cramfsck" "cramfsck --xip --json failed on the fixture: $(head -c 300 "$fx/cramfsck.err")"
 			fi
+			if [ $have_rule = 1 ]; then
+				if "$CRAMFSCK" -b "$ps" --xip --rule=page --json "$fx/xip.img" >"$fx/cramfsck-page.json" 2>"$fx/cramfsck-page.err" &&
+					python3 "$here/mkmanifest.py" "$fx/tree" --xip-json "$fx/cramfsck-page.json" "${fxruns_page[@]}" >"$fx/manifest-cramfsck-page"; then
+					mpatched+="+$fx/manifest-cramfsck-page"
+				else
+					record FAIL "$target-fixture-cramfsck" "cramfsck --xip --rule=page --json failed on the fixture: $(head -c 300 "$fx/cramfsck-page.err")"
+				fi
+			fi
 		fi
-		cases+=("fixture|$fx/xip.img|-|any|$fx/manifest|$fx/manifest$extra")
+		cases+=("fixture|$fx/xip.img|-|any|$mstock|$mpatched")
 	else
 		record FAIL "$target-fixture" "mkxiptest.py or mkmanifest.py failed"
 	fi
@@ -464,10 +480,20 @@ prepare() { # TARGET
 		mkdir -p "$xp"
 		if "$MKCRAMFS" -b "$ps" -X "$tree" "$xp/xip.img" >"$xp/mkcramfs.log" 2>&1 &&
 			"$CRAMFSCK" -b "$ps" --xip --json "$xp/xip.img" >"$xp/cramfsck.json" 2>"$xp/cramfsck.err"; then
+			local xpatched=$xp/manifest
+			if [ $have_rule = 1 ]; then
+				# the patched kernel maps by the page-granular rule
+				xpatched=$xp/manifest-page
+				"$CRAMFSCK" -b "$ps" --xip --rule=page --json "$xp/xip.img" >"$xp/cramfsck-page.json" \
+					2>"$xp/cramfsck-page.err" &&
+					python3 "$here/mkmanifest.py" "$tree" --xip-json "$xp/cramfsck-page.json" "${runs[@]}" \
+						"${xipmaps[@]}" >"$xpatched" ||
+					record FAIL "$target-xip" "cramfsck --xip --rule=page --json failed (see $xp)"
+			fi
 			python3 "$here/mkmanifest.py" "$tree" --xip-json "$xp/cramfsck.json" "${runs[@]}" \
 				"${xipmaps[@]}" \
-				>"$xp/manifest" &&
-				cases+=("xip|$xp/xip.img|-|any|$xp/manifest|$xp/manifest")
+				>"$xp/manifest" && [ -s "$xpatched" ] &&
+				cases+=("xip|$xp/xip.img|-|any|$xp/manifest|$xpatched")
 		else
 			record FAIL "$target-xip" "mkcramfs -X or cramfsck --xip --json failed (see $xp)"
 		fi
@@ -605,12 +631,13 @@ prepare() { # TARGET
 
 # ---- every case of a target on one kernel; results to $records ----
 run_kernel() { # TARGET VARIANT
-	local target=$1 variant=$2 kernel t0 prefix=$1 trace=ignore c kargs=("$1")
+	local target=$1 variant=$2 kernel t0 prefix=$1 trace=ignore behaviours=stock c kargs=("$1")
 	records=$out/records/$target-$variant
 	: >"$records"
 	if [ "$variant" = patched ]; then
 		prefix=$target-patched
 		trace=require
+		behaviours=page
 		kargs+=("$patches")
 	fi
 	t0=$(date +%s)
@@ -624,11 +651,12 @@ run_kernel() { # TARGET VARIANT
 		local name image dev default mstock mpatched rest extra=()
 		IFS='|' read -r name image dev default mstock mpatched rest <<<"$c"
 		[ -z "${rest:-}" ] || IFS='|' read -r -a extra <<<"$rest"
-		if [ "$variant" = patched ]; then
-			run_case "$prefix-$name" "$target" "$kernel" "$image" "$dev" "$mpatched" "$default" "$trace" "${extra[@]}"
-		else
-			run_case "$prefix-$name" "$target" "$kernel" "$image" "$dev" "$mstock" "$default" "$trace" "${extra[@]}"
-		fi
+		# a kernel's manifests: the first, then more joined with '+'
+		local mine
+		if [ "$variant" = patched ]; then mine=$mpatched; else mine=$mstock; fi
+		IFS='+' read -r -a mine <<<"$mine"
+		run_case "$prefix-$name" "$target" "$kernel" "$image" "$dev" "${mine[0]}" "$default" "$trace" \
+			"${mine[@]:1}" "${extra[@]}"
 	done
 	for c in fixture plain xip; do
 		[ -f "$out/$prefix-$c/report.txt" ] &&

@@ -680,6 +680,7 @@ static long count_direct(pid_t pid, unsigned long start, unsigned long end, unsi
 
 struct mmap_event {
 	unsigned long ino, pgoff, pages, direct;
+	char map[32];           /* how: pfn-range, mixed, none ("" before the page-granular patch) */
 	char reason[128];
 };
 
@@ -713,8 +714,10 @@ static int trace_drain(unsigned long ino, unsigned long pgoff, struct mmap_event
 
 			*nl = 0;
 			memset(&e, 0, sizeof(e));
-			if (p && sscanf(p, "cramfs_mmap: dev %u,%u ino %lu pgoff %lu pages %lu direct %lu reason %n",
-					&dmaj, &dmin, &e.ino, &e.pgoff, &e.pages, &e.direct, &pos) == 6 && pos > 0) {
+			if (p && (sscanf(p, "cramfs_mmap: dev %u,%u ino %lu pgoff %lu pages %lu direct %lu map %31s reason %n",
+					 &dmaj, &dmin, &e.ino, &e.pgoff, &e.pages, &e.direct, e.map, &pos) == 7 ||
+				  sscanf(p, "cramfs_mmap: dev %u,%u ino %lu pgoff %lu pages %lu direct %lu reason %n",
+					 &dmaj, &dmin, &e.ino, &e.pgoff, &e.pages, &e.direct, &pos) == 6) && pos > 0) {
 				snprintf(e.reason, sizeof(e.reason), "%s", p + pos);
 				if (e.ino == ino && e.pgoff == pgoff) {
 					found++;
@@ -784,9 +787,117 @@ static void print_ranges(char *out, size_t cap, const unsigned char *direct, siz
 		snprintf(out, cap, "-");
 }
 
+/*
+ * What else a mapping of the file does, appended to out as
+ * " procmem=R refault=RANGES cow=R fork=R mlock=R":
+ *   procmem  reading map back through /proc/self/mem: ok, or the errno;
+ *   refault  the pages of map in flash after MADV_DONTNEED and a touch of
+ *            each page in order (fault and fault-around, with every page of
+ *            the file in the page cache by now), or the errno of madvise;
+ *   cow      a second private mapping, made writable with mprotect and
+ *            written in every page: ok when it reads its own writes and the
+ *            file (read(), want_read, and the first mapping, want) is
+ *            unchanged;
+ *   fork     fork() of the process holding those private copies: ok, or
+ *            the errno, or "child" when the child saw other bytes;
+ *   mlock    mlock() of a third mapping: "lo" when its vma is locked after
+ *            it, "unlocked" when mlock returned 0 without locking it, or
+ *            the errno.
+ */
+static const char *errname(int err)
+{
+	const char *n = strerrorname_np(err);
+
+	return n ? n : "error";
+}
+
+static void probe_behaviours(int fd, unsigned char *map, size_t size, size_t pages, uint64_t want,
+			     uint64_t want_read, char *out, size_t cap)
+{
+	size_t len = pages * (size_t)page_size, i, w = strlen(out);
+	unsigned char *direct = calloc(pages, 1), *m2, *m3, *buf;
+	char ranges[1024];
+	volatile unsigned char sink = 0;
+	const char *cow = "ok", *forked = "-", *lock;
+	uint64_t h;
+	ssize_t n;
+	int mem;
+
+#define APPEND(...) (w += (size_t)snprintf(out + w, w < cap ? cap - w : 0, __VA_ARGS__))
+	buf = xrealloc(NULL, size);
+	mem = open("/proc/self/mem", O_RDONLY);
+	n = mem < 0 ? -1 : pread(mem, buf, size, (off_t)(uintptr_t)map);
+	if (n < 0)
+		APPEND(" procmem=%s", errname(errno));
+	else
+		APPEND(" procmem=%s", (size_t)n == size && !memcmp(buf, map, size) &&
+			fnv1a64(FNV_INIT, buf, size) == want ? "ok" : "BAD");
+	if (mem >= 0)
+		close(mem);
+
+	if (madvise(map, len, MADV_DONTNEED) != 0) {
+		APPEND(" refault=%s", errname(errno));
+	} else {
+		for (i = 0; i < pages; i++)
+			sink ^= map[i * (size_t)page_size];
+		if (count_direct(0, (unsigned long)map, (unsigned long)map + len, direct) < 0)
+			snprintf(ranges, sizeof(ranges), "pagemap-error");
+		else
+			print_ranges(ranges, sizeof(ranges), direct, pages);
+		APPEND(" refault=%s", ranges);
+	}
+	(void)sink;
+
+	m2 = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m2 == MAP_FAILED || mprotect(m2, size, PROT_READ | PROT_WRITE) != 0) {
+		cow = errname(errno);
+	} else {
+		for (i = 0; i < pages; i++)
+			m2[i * (size_t)page_size] ^= 0xff;
+		for (i = 0; i < pages; i++)
+			if (m2[i * (size_t)page_size] != (unsigned char)(map[i * (size_t)page_size] ^ 0xff))
+				cow = "BAD";
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(m2[0] == (unsigned char)(map[0] ^ 0xff) ? 0 : 1);
+		if (pid < 0) {
+			forked = errname(errno);
+		} else {
+			int st = 0;
+
+			waitpid(pid, &st, 0);
+			forked = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ok" : "child";
+		}
+		munmap(m2, size);
+	}
+	if (pread(fd, buf, size, 0) != (ssize_t)size || fnv1a64(FNV_INIT, buf, size) != want_read ||
+	    fnv1a64(FNV_INIT, map, size) != want)
+		cow = "BAD";
+	APPEND(" cow=%s fork=%s", cow, forked);
+	free(buf);
+
+	m3 = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m3 == MAP_FAILED) {
+		lock = errname(errno);
+	} else if (mlock(m3, size) != 0) {
+		lock = errname(errno);
+		munmap(m3, size);
+	} else {
+		struct vma_find q = { .addr = (unsigned long)m3 };
+
+		for_each_vma(0, find_vma_cb, &q);
+		lock = q.ok && has_flag(q.found.flags, "lo") ? "lo" : "unlocked";
+		munlock(m3, size);
+		munmap(m3, size);
+	}
+	APPEND(" mlock=%s", lock);
+#undef APPEND
+	free(direct);
+}
+
 static void check_file(struct entry *e)
 {
-	char full[4096], why[2048] = "", ranges[1024], vmflags[256], tracebuf[512] = "";
+	char full[4096], why[2048] = "", ranges[1024], vmflags[256], tracebuf[2048] = "";
 	unsigned char *buf, *map, *direct = NULL;
 	size_t size = (size_t)e->size, pages, i, ndirect = 0;
 	const char *readres = "ok", *mapres = "-", *tail = "-", *kind = "-", *known = NULL;
@@ -844,8 +955,8 @@ static void check_file(struct entry *e)
 
 			nev = trace_drain(ino, 0, &ev);
 			if (nev == 1)
-				snprintf(tracebuf, sizeof(tracebuf), " trace=%lu/%lu treason=%s",
-					 ev.direct, ev.pages, esc(ev.reason));
+				snprintf(tracebuf, sizeof(tracebuf), " trace=%lu/%lu tmap=%s treason=%s",
+					 ev.direct, ev.pages, ev.map[0] ? ev.map : "-", esc(ev.reason));
 			else
 				snprintf(tracebuf, sizeof(tracebuf), " trace=%s events=%d",
 					 nev ? "many" : "none", nev);
@@ -915,7 +1026,13 @@ static void check_file(struct entry *e)
 				else
 					ndirect = (size_t)nd;
 			}
+			/* every page from flash, whether remap_pfn_range or a mixed map did it */
+			if (q.ok && q.found.mm && ndirect == pages)
+				kind = "all";
 			print_ranges(ranges, sizeof(ranges), direct, pages);
+			if (e->has_hash)
+				probe_behaviours(fd, map, size, pages, e->hash,
+						 e->known_read ? e->known_read_hash : e->hash, tracebuf, sizeof(tracebuf));
 			munmap(map, size);
 		}
 	} else {
