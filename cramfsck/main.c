@@ -110,7 +110,10 @@ static void __attribute__((noreturn)) help(void)
 	       "      --json               with --xip: print the report as JSON\n"
 	       "      --phys-addr=ADDR     with --xip: the image's physical address, flash base + partition\n"
 	       "                           offset (0x... or decimal); not page aligned is a problem\n"
-	       "      --nommu              with --xip: for a kernel without an MMU (whole requests, FLAT text)\n"
+	       "      --rule=RULE          with --xip: the kernel's rule: prefix (a stock kernel: direct runs from\n"
+	       "                           each mapping's first page; the default), page (a kernel with the\n"
+	       "                           page-granular XIP patch: every suitable page) or nommu (no MMU)\n"
+	       "      --nommu              with --xip: the same as --rule=nommu (whole requests, FLAT text)\n"
 	       "      --profile=FILE       with --xip: which pages a workload used (a profile of cramfs-xip(8))\n"
 	       "                           come from flash and which from RAM\n"
 	       "  -v, --verbose            list every entry and say what is checked\n"
@@ -182,9 +185,21 @@ static bool parse_addr(const char *s, uint64_t *addr)
 	return true;
 }
 
+/* A --rule value: the rule cramfs_xip_rule_name() names so. */
+static bool parse_rule(const char *s, enum cramfs_xip_rule *rule)
+{
+	for (int k = CRAMFS_XIP_RULE_PREFIX; k <= CRAMFS_XIP_RULE_NOMMU; k++) {
+		if (!strcmp(s, cramfs_xip_rule_name((enum cramfs_xip_rule)k))) {
+			*rule = (enum cramfs_xip_rule)k;
+			return true;
+		}
+	}
+	return false;
+}
+
 struct report {
 	bool json;
-	bool nommu;
+	enum cramfs_xip_rule rule;
 	const uint64_t *phys;   /* the image's physical address, if given */
 	bool all;               /* text: list files that map nothing directly too */
 	bool first;
@@ -312,6 +327,86 @@ static void print_pages(uint32_t first, uint32_t count)
 		printf("pages %u-%u", first, first + count - 1);
 }
 
+/*
+ * The direct pages of f in [lo, hi) as ranges, one a call, from *i on (0
+ * at first): false after the last.  Under the page rule they are the runs,
+ * joined where one ends at the next one's first page; under the others,
+ * the whole-file mapping's pages from page 0.
+ */
+static bool next_direct(const struct cramfs_xip_file *f, uint32_t lo, uint32_t hi, size_t *i, uint32_t *first,
+			uint32_t *count)
+{
+	uint32_t end;
+
+	if (f->rule != CRAMFS_XIP_RULE_PAGE) {
+		end = f->direct_pages < hi ? f->direct_pages : hi;
+		if (*i || lo >= end)
+			return false;
+		*i = 1;
+		*first = lo;
+		*count = end - lo;
+		return true;
+	}
+	while (*i < f->nruns && f->runs[*i].first + f->runs[*i].count <= lo)
+		++*i;
+	if (*i == f->nruns || f->runs[*i].first >= hi)
+		return false;
+	*first = f->runs[*i].first > lo ? f->runs[*i].first : lo;
+	end = f->runs[*i].first + f->runs[*i].count;
+	while (++*i < f->nruns && f->runs[*i].first == end)
+		end += f->runs[*i].count;
+	*count = (end < hi ? end : hi) - *first;
+	return true;
+}
+
+/* The direct pages of the whole file as JSON: [[first, count], ...]. */
+static void print_direct_json(const struct cramfs_xip_file *f)
+{
+	uint32_t first, count;
+	size_t i = 0;
+	bool more = false;
+
+	printf("[");
+	while (next_direct(f, 0, f->pages, &i, &first, &count)) {
+		printf("%s[%u, %u]", more ? ", " : "", first, count);
+		more = true;
+	}
+	printf("]");
+}
+
+#define TEXT_RANGES 16  /* ranges listed in a line of text, then "..." */
+
+/* The n direct pages of f in [lo, hi) as text: "page 3", "pages 0-2,5-6". */
+static void print_direct_text(const struct cramfs_xip_file *f, uint32_t lo, uint32_t hi, uint32_t n)
+{
+	uint32_t first, count, listed = 0;
+	size_t i = 0;
+
+	printf("page%s ", n == 1 ? "" : "s");
+	while (next_direct(f, lo, hi, &i, &first, &count)) {
+		if (listed++ == TEXT_RANGES) {
+			printf(",...");
+			break;
+		}
+		printf(listed > 1 ? ",%u" : "%u", first);
+		if (count > 1)
+			printf("-%u", first + count - 1);
+	}
+}
+
+/*
+ * A mapping of count pages from lo not all direct under the page rule: its
+ * n direct pages and the first other page's reason, "pages 0-2,5-6 from
+ * flash; page 3: reason" with open before it and sep for "; ".
+ */
+static void print_page_rule(const struct cramfs_xip_file *f, uint32_t lo, uint32_t count, uint32_t n,
+			    const char *open, const char *sep, uint32_t why_page, const char *why)
+{
+	printf("%s", open);
+	print_direct_text(f, lo, lo + count, n);
+	printf(" from flash%spage %u: %s", sep, why_page, why);
+}
+
 static void print_segments_json(const struct cramfs_xip_file *f)
 {
 	if (!f->segments) {
@@ -359,6 +454,8 @@ static void print_elf_line(const struct cramfs_xip_file *f)
 			printf(" from RAM, as writable data always is");
 		else if (g->direct_pages == g->pages)
 			printf(" from flash");
+		else if (g->direct_pages && f->rule == CRAMFS_XIP_RULE_PAGE)
+			print_page_rule(f, g->first, g->pages, g->direct_pages, ", ", ", ", g->reason_page, g->reason);
 		else if (g->direct_pages)
 			printf(", %u from flash, page %u on: %s", g->direct_pages, g->reason_page, g->reason);
 		else
@@ -374,11 +471,12 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	if (r->json) {
 		printf("%s\n    {\"path\": ", r->first ? "" : ",");
 		json_string(f->path);
-		printf(", \"size\": %u, \"pages\": %u, \"mapping\": \"%s\", \"direct_pages\": %u, \"direct\": [",
+		printf(", \"size\": %u, \"pages\": %u, \"mapping\": \"%s\", \"direct_pages\": %u, \"direct\": ",
 		       f->size, f->pages, mapping_name(f->mapping), f->direct_pages);
-		if (f->direct_pages)
-			printf("[0, %u]", f->direct_pages);
-		printf("], \"runs\": [");
+		print_direct_json(f);
+		printf(", \"direct_ranges\": ");
+		print_direct_json(f);
+		printf(", \"runs\": [");
 		for (size_t i = 0; i < f->nruns; i++)
 			printf("%s[%u, %u]", i ? ", " : "", f->runs[i].first, f->runs[i].count);
 		printf("], \"run_pages\": %u, \"reason\": ", f->run_pages);
@@ -410,15 +508,16 @@ static int print_file(const struct cramfs_xip_file *f, void *arg)
 	}
 	printf("%-8s %5u/%-5u ", mapping_name(f->mapping), f->direct_pages, f->pages);
 	cramfs_put_text(stdout, f->path);
-	if (f->mapping == CRAMFS_MAP_ALL)
-		printf("\n");
+	if (f->mapping == CRAMFS_MAP_PARTIAL && f->rule == CRAMFS_XIP_RULE_PAGE)
+		print_page_rule(f, 0, f->pages, f->direct_pages, " (", "; ", f->reason_page, f->reason);
 	else if (f->mapping == CRAMFS_MAP_PARTIAL)
-		printf(" (page %u on: %s)\n", f->reason_page, f->reason);
-	else if (f->run_pages)
-		printf(" (%s; %u pages in %zu runs map directly from their first page)\n", f->reason, f->run_pages,
+		printf(" (page %u on: %s", f->reason_page, f->reason);
+	else if (f->mapping == CRAMFS_MAP_NONE && f->run_pages)
+		printf(" (%s; %u pages in %zu runs map directly from their first page", f->reason, f->run_pages,
 		       f->nruns);
-	else
-		printf(" (%s)\n", f->reason);
+	else if (f->mapping == CRAMFS_MAP_NONE)
+		printf(" (%s", f->reason);
+	printf(f->mapping == CRAMFS_MAP_ALL ? "\n" : ")\n");
 	if (f->last_page_read_bug)
 		printf("         warning: the last page is direct in a page-multiple file: stock kernels read it "
 		       "as zeros\n");
@@ -456,7 +555,9 @@ static int print_file_nommu(const struct cramfs_xip_file *f, void *arg)
 			printf("%u", f->offset);
 		else
 			printf("null");
-		printf(", \"direct_pages\": %u, \"runs\": [", f->direct_pages);
+		printf(", \"direct_pages\": %u, \"direct_ranges\": ", f->direct_pages);
+		print_direct_json(f);
+		printf(", \"runs\": [");
 		for (size_t i = 0; i < f->nruns; i++)
 			printf("%s[%u, %u, %u]", i ? ", " : "", f->runs[i].first, f->runs[i].count, f->runs[i].offset);
 		printf("], \"run_pages\": %u, \"reason\": ", f->run_pages);
@@ -506,6 +607,16 @@ static int print_file_nommu(const struct cramfs_xip_file *f, void *arg)
 	return 0;
 }
 
+/* The kernel a rule is for, as the text report names it. */
+static const char *rule_kernel(enum cramfs_xip_rule rule)
+{
+	switch (rule) {
+	case CRAMFS_XIP_RULE_PAGE: return "a kernel with page-granular XIP";
+	case CRAMFS_XIP_RULE_NOMMU: return "a kernel without an MMU";
+	default: return "a stock MMU kernel";
+	}
+}
+
 /* The profile's totals, after the report's. */
 static void profile_totals(struct report *r)
 {
@@ -533,7 +644,7 @@ static void profile_totals(struct report *r)
 	       "with pages name no file of the image, %llu a file of another size\n", r->profile_path,
 	       (unsigned long long)r->hot, (unsigned long long)r->flash,
 	       r->hot ? 100.0 * (double)r->flash / (double)r->hot : 0.0, (unsigned long long)(r->hot - r->flash),
-	       r->nommu ? "a kernel without an MMU" : "a stock MMU kernel", (unsigned long long)missing,
+	       rule_kernel(r->rule), (unsigned long long)missing,
 	       (unsigned long long)r->resized);
 }
 
@@ -543,7 +654,7 @@ static int xip_report(struct cramfs_image *img, struct report *rp, const struct 
 {
 	const struct cramfs_image_info *info = cramfs_image_info(img);
 	struct report r = *rp;
-	bool json = r.json, nommu = r.nommu;
+	bool json = r.json, nommu = r.rule == CRAMFS_XIP_RULE_NOMMU;
 	const uint64_t *phys = r.phys;
 	struct cramfs_xip_totals t;
 	/* without FSID_VERSION_2 the size field means nothing (often 0): the image is the whole file */
@@ -554,9 +665,10 @@ static int xip_report(struct cramfs_image *img, struct report *rp, const struct 
 	/* without an MMU there is no page alignment to meet */
 	*misaligned = !nommu && phys && !cramfs_xip_phys_aligned(img, *phys);
 	if (json) {
-		printf("{\n  \"kernel\": \"%s\",\n  \"blksize\": %u,\n  \"blksize_detected\": %s,\n"
-		       "  \"endian\": \"%s\",\n  \"image_size\": %llu,\n  \"phys_addr\": ",
-		       nommu ? "nommu" : "mmu", info->blksize, info->blksize_detected ? "true" : "false",
+		printf("{\n  \"kernel\": \"%s\",\n  \"rule\": \"%s\",\n  \"blksize\": %u,\n"
+		       "  \"blksize_detected\": %s,\n  \"endian\": \"%s\",\n  \"image_size\": %llu,\n"
+		       "  \"phys_addr\": ", nommu ? "nommu" : "mmu", cramfs_xip_rule_name(r.rule), info->blksize,
+		       info->blksize_detected ? "true" : "false",
 		       info->endian == CRAMFS_BIG_ENDIAN ? "big" : "little", image_size);
 		if (phys)
 			printf("%llu", (unsigned long long)*phys);
@@ -564,10 +676,11 @@ static int xip_report(struct cramfs_image *img, struct report *rp, const struct 
 			printf("null");
 		printf(",\n  \"phys_misaligned\": %s,\n  \"files\": [", *misaligned ? "true" : "false");
 	} else {
-		printf("mapping  direct/pages path  (%s, %u-byte pages",
-		       nommu ? "no-MMU kernel: a request for the whole file gets the flash address only when it is "
-		       "one direct run" : "MMU kernel: read-only mmap of the whole file; of an ELF file, each "
-		       "read-only segment", info->blksize);
+		printf("mapping  direct/pages path  (%s, %s rule: %s, %u-byte pages",
+		       r.rule == CRAMFS_XIP_RULE_PAGE ? "MMU kernel with page-granular XIP" :
+		       nommu ? "no-MMU kernel" : "stock MMU kernel", cramfs_xip_rule_name(r.rule),
+		       nommu ? "a request for the whole file gets the flash address only when it is one direct run" :
+		       "read-only mmap of the whole file; of an ELF file, each read-only segment", info->blksize);
 		if (phys)
 			printf(", image at physical address 0x%llx", (unsigned long long)*phys);
 		printf(")\n");
@@ -578,6 +691,8 @@ static int xip_report(struct cramfs_image *img, struct report *rp, const struct 
 		return -ENOMEM;
 	if (nommu)
 		err = cramfs_xip_report_nommu(img, print_file_nommu, &r, &t);
+	else if (r.rule == CRAMFS_XIP_RULE_PAGE)
+		err = cramfs_xip_report_page_at(img, phys ? *phys : 0, print_file, &r, &t);
 	else
 		err = cramfs_xip_report_at(img, phys ? *phys : 0, print_file, &r, &t);
 	if (err) {
@@ -631,7 +746,7 @@ static int xip_report(struct cramfs_image *img, struct report *rp, const struct 
 
 int main(int argc, char **argv)
 {
-	enum { OPT_XIP = 1000, OPT_JSON, OPT_PHYS_ADDR, OPT_NOMMU, OPT_PROFILE };
+	enum { OPT_XIP = 1000, OPT_JSON, OPT_PHYS_ADDR, OPT_NOMMU, OPT_RULE, OPT_PROFILE };
 	static const struct option longopts[] = {
 		{ "blocksize", required_argument, NULL, 'b' },
 		{ "extract", optional_argument, NULL, 'x' },
@@ -640,6 +755,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "phys-addr", required_argument, NULL, OPT_PHYS_ADDR },
 		{ "nommu", no_argument, NULL, OPT_NOMMU },
+		{ "rule", required_argument, NULL, OPT_RULE },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -653,7 +769,8 @@ int main(int argc, char **argv)
 	struct cramfs_image *img;
 	const struct cramfs_image_info *info;
 	const char *extract_dir = NULL;
-	bool xip = false, json = false, nommu = false, have_phys = false, misaligned = false;
+	bool xip = false, json = false, nommu = false, have_rule = false, have_phys = false, misaligned = false;
+	enum cramfs_xip_rule rule = CRAMFS_XIP_RULE_PREFIX;
 	const char *profile_path = NULL;
 	struct cramfs_profile *profile = NULL;
 	uint64_t phys = 0;
@@ -686,6 +803,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOMMU:
 			nommu = true;
+			break;
+		case OPT_RULE:
+			if (!parse_rule(optarg, &rule))
+				usage_error("--rule must be prefix, page or nommu, not '%s'", optarg);
+			have_rule = true;
 			break;
 		case OPT_PROFILE:
 			profile_path = optarg;
@@ -720,6 +842,12 @@ int main(int argc, char **argv)
 		usage_error("--phys-addr goes with --xip");
 	if (nommu && !xip)
 		usage_error("--nommu goes with --xip");
+	if (have_rule && !xip)
+		usage_error("--rule goes with --xip");
+	if (nommu && have_rule && rule != CRAMFS_XIP_RULE_NOMMU)
+		usage_error("--nommu and --rule=%s ask for different kernels", cramfs_xip_rule_name(rule));
+	if (nommu)
+		rule = CRAMFS_XIP_RULE_NOMMU;
 	if (profile_path && !xip)
 		usage_error("--profile goes with --xip");
 
@@ -763,7 +891,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)cr.problems, (unsigned long long)cr.warnings);
 
 	if (xip) {
-		struct report r = { .json = json, .nommu = nommu, .all = verbose > 0, .phys = have_phys ? &phys : NULL,
+		struct report r = { .json = json, .rule = rule, .all = verbose > 0, .phys = have_phys ? &phys : NULL,
 				    .profile_path = profile_path };
 
 		err = 0;

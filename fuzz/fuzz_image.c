@@ -370,6 +370,9 @@ static void run_one(uint32_t blksize, size_t input_size)
 	cramfs_xip_report(img, on_xip_file, &sum, &xt);
 	if (xt.files_all + xt.files_partial + xt.files_none != xt.files)
 		die("XIP totals do not add up");
+	cramfs_xip_report_page_at(img, 0, on_xip_file, &sum, &xt);
+	if (xt.files_all + xt.files_partial + xt.files_none != xt.files)
+		die("page-granular XIP totals do not add up");
 	cramfs_xip_report_nommu(img, on_xip_file, &sum, &xt);
 	if (xt.files_all + xt.files_none != xt.files || xt.files_partial)
 		die("no-MMU XIP totals do not add up");

@@ -15,6 +15,11 @@
  *     of file in that page are not all zero, that page is left out ("last
  *     page is shared");
  *   - nothing left is "no suitable block remaining".
+ *
+ * A kernel with the page-granular XIP patch of kernel/patches maps each page
+ * of a read-only mapping on its own instead (see page_unsuitable below):
+ * its pages need be neither a page apart in flash nor a run from the
+ * mapping's first page.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,6 +43,11 @@ struct reporter {
 	struct cramfs_xip_segment *segs;
 	size_t segs_cap;
 	char flat_why[160];
+	enum cramfs_xip_rule rule;
+	/* the page-granular rule, per page i of the file (and i = pages): */
+	uint32_t *before;               /* how many pages before i are direct */
+	uint32_t *gap;                  /* the first page from i on that is not direct */
+	size_t pages_cap;
 };
 
 static uint32_t blkptr(const struct cramfs_image *img, const struct cramfs_entry *e, uint32_t i)
@@ -79,6 +89,12 @@ static bool last_page_shared(const struct cramfs_image *img, const struct cramfs
 	return false;
 }
 
+/* The kernel's "data is not page aligned", naming the image's address when that is what is misaligned. */
+static const char *not_aligned(const struct reporter *r)
+{
+	return r->misaligned[0] ? r->misaligned : "data is not page aligned";
+}
+
 /*
  * Pages a mapping of count pages from pgoff (of a file of total pages) gets
  * directly, and why not more.  When that is none, *skip is how many pages
@@ -104,7 +120,7 @@ static uint32_t direct_in(const struct reporter *r, const struct cramfs_image *i
 	}
 	/* the kernel adds the offset to the MTD device's physical address (resource_size_t) */
 	if ((r->phys + addr) % img->info.blksize) {
-		*reason = r->misaligned[0] ? r->misaligned : "data is not page aligned";
+		*reason = not_aligned(r);
 		*skip = n;
 		return 0;
 	}
@@ -142,6 +158,154 @@ static int add_run(struct reporter *r, size_t *n, uint32_t first, uint32_t count
 	}
 	r->runs[(*n)++] = (struct cramfs_xip_run){ first, count, offset };
 	return 0;
+}
+
+/*
+ * Every run a mapping could start at, e.g. an ELF segment's first page:
+ * under the stock rule a mapping gets pages only from a run at its start.
+ */
+static int prefix_runs(struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
+		       struct cramfs_xip_file *f, size_t *nruns)
+{
+	const char *why;
+	uint32_t why_page, skip, offset;
+	int err;
+
+	for (uint32_t p = 0; p < f->pages;) {
+		uint32_t n = direct_from(r, img, e, p, f->pages, &why, &why_page, &skip, &offset);
+		if (n) {
+			err = add_run(r, nruns, p, n, offset);
+			if (err)
+				return err;
+			f->run_pages += n;
+			p += n;
+		} else {
+			p += skip;
+		}
+	}
+	return 0;
+}
+
+/*
+ * ---- the page-granular rule ----
+ *
+ * The patched cramfs_physmem_mmap inserts every page of the mapping whose
+ * block can be mapped on its own, and leaves the others to the page cache:
+ * page i of a file of total pages maps directly when, checked in this
+ * order,
+ *
+ *   - its block pointer reads DIRECT|UNCOMPRESSED with a start address
+ *     that is not 0 ("unsuitable block layout");
+ *   - the whole page lies inside the image ("block outside the image");
+ *   - the page is page aligned in physical memory ("data is not page
+ *     aligned");
+ *   - it is not the last page of the file, or the file ends on a page
+ *     boundary, or the bytes after the end of file in the page are all
+ *     zero ("last page is shared").
+ *
+ * Why page i does not map directly on its own, or NULL when it does; *addr
+ * is its block's image offset.
+ */
+static const char *page_unsuitable(const struct reporter *r, const struct cramfs_image *img,
+				   const struct cramfs_entry *e, uint32_t i, uint32_t total, uint32_t *addr)
+{
+	uint32_t bs = img->info.blksize, ptr = blkptr(img, e, i);
+
+	/* the kernel's offset is 32 bits, and an offset of 0 means "no block" */
+	*addr = (uint32_t)cramfs_blkptr_direct_start(ptr);
+	if ((ptr & CRAMFS_BLK_FLAGS) != CRAMFS_BLK_FLAGS || !*addr)
+		return "unsuitable block layout";
+	if (!img_has(img, *addr, bs))
+		return "block outside the image";
+	if ((r->phys + *addr) % bs)
+		return not_aligned(r);
+	if (i == total - 1 && last_page_shared(img, e))
+		return "last page is shared";
+	return NULL;
+}
+
+static int reserve_pages(struct reporter *r, uint32_t pages)
+{
+	if (pages + 1 > r->pages_cap) {
+		uint32_t *before = realloc(r->before, (pages + 1) * sizeof(*before));
+		uint32_t *gap;
+
+		if (!before)
+			return -ENOMEM;
+		r->before = before;
+		gap = realloc(r->gap, (pages + 1) * sizeof(*gap));
+		if (!gap)
+			return -ENOMEM;
+		r->gap = gap;
+		r->pages_cap = pages + 1;
+	}
+	return 0;
+}
+
+/*
+ * Each page of the file once: r->before and r->gap for page_map, and the
+ * runs, each as long as the next page's block is the next page of flash.
+ */
+static int page_runs(struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
+		     struct cramfs_xip_file *f, size_t *nruns)
+{
+	uint32_t bs = img->info.blksize, pages = f->pages, addr, next = 0;
+	int err = reserve_pages(r, pages);
+
+	if (err)
+		return err;
+	r->before[0] = 0;
+	for (uint32_t i = 0; i < pages; i++) {
+		bool direct = !page_unsuitable(r, img, e, i, pages, &addr);
+		struct cramfs_xip_run *last = *nruns ? &r->runs[*nruns - 1] : NULL;
+
+		r->before[i + 1] = r->before[i] + direct;
+		if (!direct)
+			continue;
+		if (last && last->first + last->count == i && addr == next)
+			last->count++;
+		else if ((err = add_run(r, nruns, i, 1, addr)))
+			return err;
+		next = addr + bs;
+	}
+	r->gap[pages] = pages;
+	for (uint32_t i = pages; i-- > 0;)
+		r->gap[i] = r->before[i + 1] > r->before[i] ? r->gap[i + 1] : i;
+	f->run_pages = r->before[pages];
+	return 0;
+}
+
+/*
+ * What a mapping of count pages from first gets under the page-granular
+ * rule: every direct page in it, and the reason of the first that is not
+ * ("beyond file limit" past the file's total pages).
+ */
+static uint32_t page_map(const struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
+			 uint32_t first, uint32_t count, uint32_t total, const char **reason, uint32_t *reason_page)
+{
+	uint64_t end = (uint64_t)first + count;
+	uint32_t lo = first < total ? first : total, hi = end < total ? (uint32_t)end : total, addr;
+	uint32_t gap = first < total ? r->gap[first] : first;
+
+	*reason = NULL;
+	*reason_page = first;
+	if (gap < end) {
+		*reason_page = gap;
+		*reason = gap < total ? page_unsuitable(r, img, e, gap, total, &addr) : "beyond file limit";
+	}
+	return r->before[hi] - r->before[lo];
+}
+
+/* What a read-only mapping of count pages from first gets directly, under the report's rule. */
+static uint32_t mapping_direct(const struct reporter *r, const struct cramfs_image *img, const struct cramfs_entry *e,
+			       uint32_t first, uint32_t count, uint32_t total, const char **reason,
+			       uint32_t *reason_page)
+{
+	uint32_t skip, offset;
+
+	if (r->rule == CRAMFS_XIP_RULE_PAGE)
+		return page_map(r, img, e, first, count, total, reason, reason_page);
+	return direct_in(r, img, e, first, count, total, reason, reason_page, &skip, &offset);
 }
 
 /* The kernel's read bug: a direct uncompressed last block of a page-multiple file reads as zeros. */
@@ -213,7 +377,7 @@ static int read_elf(struct reporter *r, struct cramfs_image *img, const struct c
 static int report_segments(struct reporter *r, struct cramfs_image *img, const struct cramfs_entry *e,
 			   struct cramfs_xip_file *f)
 {
-	uint32_t bs = img->info.blksize, skip, offset;
+	uint32_t bs = img->info.blksize;
 	struct cramfs_elf_info info;
 	int ret = read_elf(r, img, e, &info);
 
@@ -246,8 +410,8 @@ static int report_segments(struct reporter *r, struct cramfs_image *img, const s
 			v->reason_page = v->first;
 			continue;
 		}
-		v->direct_pages = direct_in(r, img, e, v->first, v->pages, f->pages, &v->reason, &v->reason_page,
-					    &skip, &offset);
+		v->direct_pages = mapping_direct(r, img, e, v->first, v->pages, f->pages, &v->reason,
+						 &v->reason_page);
 		f->ro_pages += v->pages;
 		f->ro_direct_pages += v->direct_pages;
 	}
@@ -257,41 +421,36 @@ static int report_segments(struct reporter *r, struct cramfs_image *img, const s
 	return 0;
 }
 
+/* A file's pages; false, with the reason, when its block pointers are not all inside the image. */
+static bool file_pages(const struct cramfs_image *img, const struct cramfs_entry *e, struct cramfs_xip_file *f)
+{
+	uint32_t bs = img->info.blksize;
+
+	f->pages = (uint32_t)(((uint64_t)e->inode.size + bs - 1) / bs);
+	if (!img_has(img, e->inode.offset, off_mul(f->pages, 4)) || !e->inode.offset) {
+		f->reason = "block pointers outside the image";
+		return false;
+	}
+	return true;
+}
+
 static int report_file(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
 {
 	struct reporter *r = arg;
-	uint32_t bs = img->info.blksize, pages;
-	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size };
-	const char *why;
-	uint32_t why_page, skip, offset;
+	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size, .rule = r->rule };
 	size_t nruns = 0;
 	int err;
 
 	if (!S_ISREG(e->inode.mode) || !e->inode.size)
 		return 0;
-	pages = (uint32_t)(((uint64_t)e->inode.size + bs - 1) / bs);
-	f.pages = pages;
-	if (!img_has(img, e->inode.offset, off_mul(pages, 4)) || !e->inode.offset) {
-		f.reason = "block pointers outside the image";
+	if (!file_pages(img, e, &f))
 		goto done;
-	}
-	f.direct_pages = direct_from(r, img, e, 0, pages, &f.reason, &f.reason_page, &skip, &offset);
-	f.mapping = f.direct_pages == pages ? CRAMFS_MAP_ALL : f.direct_pages ? CRAMFS_MAP_PARTIAL : CRAMFS_MAP_NONE;
-
-	/* every run a mapping could start at, e.g. an ELF segment's first page */
-	for (uint32_t p = 0; p < pages;) {
-		uint32_t n = direct_from(r, img, e, p, pages, &why, &why_page, &skip, &offset);
-		if (n) {
-			err = add_run(r, &nruns, p, n, offset);
-			if (err)
-				return err;
-			f.run_pages += n;
-			p += n;
-		} else {
-			p += skip;
-		}
-	}
-	f.last_page_read_bug = last_page_read_bug(img, e, pages);
+	err = r->rule == CRAMFS_XIP_RULE_PAGE ? page_runs(r, img, e, &f, &nruns) : prefix_runs(r, img, e, &f, &nruns);
+	if (err)
+		return err;
+	f.direct_pages = mapping_direct(r, img, e, 0, f.pages, f.pages, &f.reason, &f.reason_page);
+	f.mapping = f.direct_pages == f.pages ? CRAMFS_MAP_ALL : f.direct_pages ? CRAMFS_MAP_PARTIAL : CRAMFS_MAP_NONE;
+	f.last_page_read_bug = last_page_read_bug(img, e, f.pages);
 	err = report_segments(r, img, e, &f);
 	if (err)
 		return err;
@@ -305,25 +464,42 @@ bool cramfs_xip_phys_aligned(const struct cramfs_image *img, uint64_t phys_addr)
 	return phys_addr % img->info.blksize == 0;
 }
 
+/* Walks the image with file for each entry, r set up by the caller. */
+static int walk_report(struct reporter *r, struct cramfs_image *img, cramfs_walk_fn file)
+{
+	int err;
+
+	memset(r->t, 0, sizeof(*r->t));
+	r->head = malloc(img->info.blksize);
+	if (!r->head)
+		return -ENOMEM;
+	if (!cramfs_xip_phys_aligned(img, r->phys))
+		snprintf(r->misaligned, sizeof(r->misaligned),
+			 "data is not page aligned (image at physical address 0x%" PRIx64 ", %" PRIu32 "-byte pages)",
+			 r->phys, img->info.blksize);
+	err = cramfs_image_walk(img, file, r);
+	free(r->runs);
+	free(r->segs);
+	free(r->before);
+	free(r->gap);
+	free(r->head);
+	return err ? err : img_unchanged(img);
+}
+
 int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xip_fn fn, void *arg,
 			 struct cramfs_xip_totals *totals)
 {
-	struct reporter r = { .fn = fn, .arg = arg, .t = totals, .phys = phys_addr };
-	int err;
+	struct reporter r = { .fn = fn, .arg = arg, .t = totals, .phys = phys_addr, .rule = CRAMFS_XIP_RULE_PREFIX };
 
-	memset(totals, 0, sizeof(*totals));
-	r.head = malloc(img->info.blksize);
-	if (!r.head)
-		return -ENOMEM;
-	if (!cramfs_xip_phys_aligned(img, phys_addr))
-		snprintf(r.misaligned, sizeof(r.misaligned),
-			 "data is not page aligned (image at physical address 0x%" PRIx64 ", %" PRIu32 "-byte pages)",
-			 phys_addr, img->info.blksize);
-	err = cramfs_image_walk(img, report_file, &r);
-	free(r.runs);
-	free(r.segs);
-	free(r.head);
-	return err ? err : img_unchanged(img);
+	return walk_report(&r, img, report_file);
+}
+
+int cramfs_xip_report_page_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xip_fn fn, void *arg,
+			      struct cramfs_xip_totals *totals)
+{
+	struct reporter r = { .fn = fn, .arg = arg, .t = totals, .phys = phys_addr, .rule = CRAMFS_XIP_RULE_PAGE };
+
+	return walk_report(&r, img, report_file);
 }
 
 int cramfs_xip_report(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)
@@ -373,19 +549,17 @@ static void nommu_flat(struct reporter *r, struct cramfs_image *img, const struc
 static int report_file_nommu(struct cramfs_image *img, const struct cramfs_entry *e, void *arg)
 {
 	struct reporter *r = arg;
-	uint32_t bs = img->info.blksize, pages, first;
-	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size, .nommu = true };
+	uint32_t pages, first;
+	struct cramfs_xip_file f = { .path = e->path, .size = e->inode.size, .rule = CRAMFS_XIP_RULE_NOMMU,
+				     .nommu = true };
 	size_t nruns = 0;
 	int err;
 
 	if (!S_ISREG(e->inode.mode) || !e->inode.size)
 		return 0;
-	pages = (uint32_t)(((uint64_t)e->inode.size + bs - 1) / bs);
-	f.pages = pages;
-	if (!img_has(img, e->inode.offset, off_mul(pages, 4)) || !e->inode.offset) {
-		f.reason = "block pointers outside the image";
+	if (!file_pages(img, e, &f))
 		return deliver(r, &f, 0);
-	}
+	pages = f.pages;
 	for (uint32_t p = 0; p < pages;) {
 		uint32_t n = block_range(img, e, p, pages - p, &first);
 
@@ -416,17 +590,16 @@ static int report_file_nommu(struct cramfs_image *img, const struct cramfs_entry
 
 int cramfs_xip_report_nommu(struct cramfs_image *img, cramfs_xip_fn fn, void *arg, struct cramfs_xip_totals *totals)
 {
-	struct reporter r = { .fn = fn, .arg = arg, .t = totals };
-	int err;
+	struct reporter r = { .fn = fn, .arg = arg, .t = totals, .rule = CRAMFS_XIP_RULE_NOMMU };
 
-	memset(totals, 0, sizeof(*totals));
-	r.head = malloc(img->info.blksize);
-	if (!r.head)
-		return -ENOMEM;
-	err = cramfs_image_walk(img, report_file_nommu, &r);
-	free(r.runs);
-	free(r.head);
-	return err ? err : img_unchanged(img);
+	return walk_report(&r, img, report_file_nommu);
+}
+
+const char *cramfs_xip_rule_name(enum cramfs_xip_rule rule)
+{
+	static const char *const names[] = { "prefix", "page", "nommu" };
+
+	return rule < sizeof(names) / sizeof(names[0]) ? names[rule] : "?";
 }
 
 const char *cramfs_nommu_request_name(enum cramfs_nommu_request req)
@@ -449,10 +622,42 @@ const char *cramfs_xip_nommu_outcome(const struct cramfs_xip_file *f, enum cramf
 	}
 }
 
+/* Under the page-granular rule: page is in one of the runs (in page order, apart), which hold every direct page. */
+static bool in_runs(const struct cramfs_xip_file *f, uint32_t page)
+{
+	size_t lo = 0, hi = f->nruns;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (page < f->runs[mid].first)
+			hi = mid;
+		else if (page - f->runs[mid].first >= f->runs[mid].count)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* A program maps page: it is in a segment that is not writable. */
+static bool in_ro_segment(const struct cramfs_xip_file *f, uint32_t page)
+{
+	for (size_t i = 0; i < f->nsegments; i++) {
+		const struct cramfs_xip_segment *g = &f->segments[i];
+
+		if (!(g->flags & CRAMFS_ELF_PF_W) && page >= g->first && page - g->first < g->pages)
+			return true;
+	}
+	return false;
+}
+
 bool cramfs_xip_page_from_flash(const struct cramfs_xip_file *f, uint32_t page)
 {
-	if (f->nommu)
+	if (f->rule == CRAMFS_XIP_RULE_NOMMU || f->nommu)
 		return f->mapping == CRAMFS_MAP_ALL || (f->flat_in_place && page < f->flat_text_pages);
+	if (f->rule == CRAMFS_XIP_RULE_PAGE)
+		return in_runs(f, page) && (!f->segments || in_ro_segment(f, page));
 	if (!f->segments)
 		return page < f->direct_pages;
 	for (size_t i = 0; i < f->nsegments; i++) {

@@ -271,12 +271,30 @@ int cramfs_check(struct cramfs_image *img, const struct cramfs_check_options *op
 
 enum cramfs_xip_mapping {
 	CRAMFS_MAP_NONE = 0,    /* an ordinary page-cache mapping */
-	CRAMFS_MAP_PARTIAL,     /* VM_MIXEDMAP: the first direct_pages pages direct, the rest page cache */
+	CRAMFS_MAP_PARTIAL,     /* VM_MIXEDMAP: direct_pages pages direct (the first ones under the
+				   prefix rule, any under the page rule), the rest page cache */
 	CRAMFS_MAP_ALL,         /* remap_pfn_range: VM_PFNMAP, nothing in the page cache */
 };
 
+/* The kernel whose mapping rule a report follows. */
+enum cramfs_xip_rule {
+	CRAMFS_XIP_RULE_PREFIX = 0,     /* a stock MMU kernel: one direct run from the mapping's first page
+					   (cramfs_xip_report_at) */
+	CRAMFS_XIP_RULE_PAGE,           /* an MMU kernel with the page-granular XIP patch of kernel/patches:
+					   every suitable page on its own (cramfs_xip_report_page_at) */
+	CRAMFS_XIP_RULE_NOMMU,          /* a kernel without an MMU (cramfs_xip_report_nommu) */
+};
+
+/* "prefix", "page" or "nommu" ("?" for any other value). */
+const char *cramfs_xip_rule_name(enum cramfs_xip_rule rule);
+
+/*
+ * Prefix and no-MMU rules: pages the kernel maps directly when a mapping
+ * starts at first.  Page rule: direct pages whose blocks follow each other
+ * in flash, a page apart.  In page order, never overlapping.
+ */
 struct cramfs_xip_run {
-	uint32_t first, count;  /* pages the kernel maps directly when a mapping starts at first */
+	uint32_t first, count;
 	uint32_t offset;        /* image offset of page first's data */
 };
 
@@ -284,35 +302,38 @@ struct cramfs_xip_run {
 struct cramfs_xip_segment {
 	uint32_t first, pages;          /* the pages its mapping covers */
 	uint32_t flags;                 /* p_flags: 4 read, 2 write, 1 execute */
-	uint32_t direct_pages;          /* mapped from flash, from first on (never for a writable one) */
+	uint32_t direct_pages;          /* mapped from flash (never for a writable one): from first on
+					   under the prefix rule, anywhere in the segment under the page rule */
 	const char *reason;             /* why not all, in the kernel's words (or "writable"); NULL if all */
-	uint32_t reason_page;
+	uint32_t reason_page;           /* the first page not from flash */
 };
 
 /*
  * The kernel's decision for a read-only mmap of the whole file, made with
  * the driver's own rules (Linux >= 4.15, CONFIG_CRAMFS_MTD, an MMU, the
- * image at the physical address given to cramfs_xip_report_at(), or at a
- * page-aligned one).
+ * image at the physical address given to cramfs_xip_report_at() or
+ * cramfs_xip_report_page_at(), or at a page-aligned one).
  */
 struct cramfs_xip_file {
 	const char *path;
 	uint32_t size, pages;
+	enum cramfs_xip_rule rule;      /* the rule of the report */
 	enum cramfs_xip_mapping mapping;
-	uint32_t direct_pages;          /* pages direct in the whole-file mapping, from page 0 */
+	uint32_t direct_pages;          /* pages direct in the whole-file mapping: from page 0 under the
+					   prefix rule, anywhere under the page rule */
 	const char *reason;             /* why not all pages, in the kernel's words; NULL if all; valid
 					   during the call */
-	uint32_t reason_page;           /* the page the reason concerns */
+	uint32_t reason_page;           /* the page the reason concerns: the first not direct */
 	const struct cramfs_xip_run *runs;  /* every run of directly mappable pages in the file */
 	size_t nruns;
 	uint32_t run_pages;             /* pages in those runs */
 	bool last_page_read_bug;        /* stock kernels read the last page as zeros */
-	/* cramfs_xip_report_at only: an ELF file's PT_LOAD segments, each mapped alone (NULL if not ELF) */
+	/* the MMU rules only: an ELF file's PT_LOAD segments, each mapped alone (NULL if not ELF) */
 	const struct cramfs_xip_segment *segments;
 	size_t nsegments;
 	uint32_t ro_pages, ro_direct_pages;     /* pages of its read-only segments; those from flash */
 	/* cramfs_xip_report_nommu only: */
-	bool nommu;                     /* set: the report is for a kernel without an MMU */
+	bool nommu;                     /* set: the report is for a kernel without an MMU (as rule says) */
 	uint32_t offset;                /* image offset of page 0's data when direct_pages, else 0 */
 	bool flat;                      /* a FLAT program (bFLT revision 4 header) */
 	uint32_t flat_text_len;         /* its text, file offset 0 up to data_start */
@@ -328,7 +349,7 @@ struct cramfs_xip_totals {
 	uint64_t pages, run_pages;      /* all pages; pages in directly mappable runs */
 	uint64_t read_bug_files;
 	uint64_t flat_files, flat_in_place;     /* cramfs_xip_report_nommu: FLAT programs; text in flash */
-	uint64_t elf_files, elf_ro_pages, elf_ro_direct_pages;  /* cramfs_xip_report_at: ELF files */
+	uint64_t elf_files, elf_ro_pages, elf_ro_direct_pages;  /* the MMU rules: ELF files */
 };
 
 typedef int (*cramfs_xip_fn)(const struct cramfs_xip_file *f, void *arg);
@@ -354,6 +375,26 @@ int cramfs_xip_report_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xi
 bool cramfs_xip_phys_aligned(const struct cramfs_image *img, uint64_t phys_addr);
 
 /*
+ * The same for a kernel with the page-granular XIP patch of kernel/patches,
+ * whose mmap maps each page of a read-only mapping on its own.  Page i of a
+ * file maps directly when, in this order (the first that fails is the
+ * page's reason): its block pointer is DIRECT|UNCOMPRESSED with a start
+ * address that is not 0 ("unsuitable block layout"); the whole page lies
+ * inside the image ("block outside the image"); phys_addr plus the block's
+ * offset is page aligned ("data is not page aligned"); and, for a partial
+ * last page, the bytes after the end of file in it are all zero ("last
+ * page is shared").  The pages need be neither a page apart in flash nor
+ * a run from the mapping's first page: a mapping gets every direct page in
+ * it, and its reason is that of its first page that is not direct
+ * ("beyond file limit" past the end of file).  direct_pages counts the
+ * direct pages anywhere in the file; runs are the direct pages, split
+ * where the next page's block is not the next page of flash; run_pages
+ * equals direct_pages.
+ */
+int cramfs_xip_report_page_at(struct cramfs_image *img, uint64_t phys_addr, cramfs_xip_fn fn, void *arg,
+			      struct cramfs_xip_totals *totals);
+
+/*
  * The same for a kernel without an MMU (CONFIG_MMU off, CONFIG_CRAMFS_MTD):
  * the driver hands out the flash address itself for a request whose every
  * page is one run of direct uncompressed blocks, a page apart; there is no
@@ -369,10 +410,12 @@ int cramfs_xip_report_nommu(struct cramfs_image *img, cramfs_xip_fn fn, void *ar
 
 /*
  * Whether a program's use of page of f comes from flash under the rule of
- * the report f is from: with an MMU, the page is in the direct run of its
- * ELF segment's mapping (or of a mapping of the whole file, for a file
- * that is not ELF); without one, the file is FLAT with its text in place
- * and the page in that text, or a request for the whole file is direct.
+ * the report f is from (f->rule): under the prefix rule, the page is in
+ * the direct run of its ELF segment's mapping (or of a mapping of the
+ * whole file, for a file that is not ELF); under the page rule, the page
+ * is direct and, in an ELF file, in a read-only segment; without an MMU,
+ * the file is FLAT with its text in place and the page in that text, or a
+ * request for the whole file is direct.
  */
 bool cramfs_xip_page_from_flash(const struct cramfs_xip_file *f, uint32_t page);
 
