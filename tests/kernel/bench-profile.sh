@@ -334,7 +334,7 @@ boot() { # NAME RUN PROFILE: boots IMAGE NAME.img, BENCH lines to NAME.report
 	cmdline="$cmdline bench.run=$run${profile:+ bench.profile=$profile}"
 	if [ "$arch" = x86_64 ]; then
 		# the `$` in memmap= is literal: it reserves the window physmap claims
-		cmdline="console=ttyS0 memmap=32M\$$flash_base $cmdline"
+		cmdline="console=ttyS0 no_timer_check memmap=32M\$$flash_base $cmdline"
 		machine=(-accel tcg -m 1G -device "loader,file=$out/$name.img,addr=$flash_base,force-raw=on")
 	else
 		# the second CFI bank of the virt board, exactly 64 MiB

@@ -819,7 +819,6 @@ static void probe_behaviours(int fd, unsigned char *map, size_t size, size_t pag
 	char ranges[1024];
 	volatile unsigned char sink = 0;
 	const char *cow = "ok", *forked = "-", *lock;
-	uint64_t h;
 	ssize_t n;
 	int mem;
 
