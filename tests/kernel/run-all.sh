@@ -4,12 +4,15 @@
 # kernel did with what was expected.
 #
 #   run-all.sh [--targets "x86_64 arm64-16k arm64-64k"] [--kernels "stock patched"]
-#              [--out DIR] [--timeout S]
+#              [--series "6.1 6.12"] [--out DIR] [--timeout S]
 #
-# Every case runs on two kernels of each target: the stock one (Debian's
-# linux-source-6.1) and one with the cramfs patches of kernel/patches
-# (--kernels, or CRAMFS_KERNEL_VARIANTS, picks; "patched" is left out when
-# there are no patches).  The two kernels of a target boot side by side.
+# Every case runs on the kernels of each target: for each Linux series
+# (--series, or CRAMFS_KERNEL_SERIES; default 6.1 and 6.12, Debian's
+# linux-source-SERIES) the stock kernel and one with that series' cramfs
+# patches, kernel/patches/SERIES (--kernels, or CRAMFS_KERNEL_VARIANTS,
+# picks; "patched" is left out when a series has no patches).  6.1 runs on
+# every target, 6.12 on x86_64 and arm64-64k (series_targets below).  Two
+# kernels of a target boot side by side.
 #
 # Environment:
 #   MKCRAMFS, CRAMFSCK      the project's tools (paths).  Without MKCRAMFS the
@@ -18,13 +21,15 @@
 #                           `mkcramfs -X` and `cramfsck --xip --json`.
 #   CRAMFS_KERNEL_TARGETS   targets when --targets is not given
 #   CRAMFS_KERNEL_VARIANTS  kernels when --kernels is not given
-#   CRAMFS_KERNEL_PATCHED_TARGETS  targets that get the patched kernel too (default: all)
 #                           (default "stock patched")
-#   CRAMFS_KERNEL_PATCHES   the *.patch files of the patched kernel
-#                           (default: kernel/patches of this source tree),
-#                           built with build-kernel.sh TARGET PATCHDIR
-#   CRAMFS_KERNEL_JOBS      1: boot the two kernels of a target one after
-#                           the other (default 2: side by side)
+#   CRAMFS_KERNEL_SERIES    series when --series is not given
+#   CRAMFS_KERNEL_PATCHED_TARGETS  targets that get the patched kernels too (default: all)
+#   CRAMFS_KERNEL_PATCHES   the directory of the series' patch directories
+#                           (default: kernel/patches of this source tree):
+#                           SERIES/*.patch is built with build-kernel.sh
+#                           TARGET DIR/SERIES
+#   CRAMFS_KERNEL_JOBS      kernels of a target that boot at once (default
+#                           2; 1: one after the other)
 #   CRAMFS_TEST_CACHE       cache of kernels and guest programs
 #                           (default $HOME/.cache/mkcramfs-xip)
 #   CRAMFS_KERNEL_TESTS     "require": missing prerequisites fail instead of
@@ -32,8 +37,9 @@
 #   CRAMFS_KERNEL_KEEP      1: keep the results directory even when all passed
 #                           (it is always kept on a failure, and with --out)
 # Cases, for each target and kernel (the block size is the target's page
-# size; names are TARGET-CASE on the stock kernel, TARGET-patched-CASE on
-# the patched one):
+# size; names are TARGET-CASE on the stock 6.1 kernel, TARGET-patched-CASE
+# on the patched one, TARGET-6.12-CASE and TARGET-6.12-patched-CASE on
+# 6.12's):
 #   fixture  mkxiptest.py's hand-made XIP image; kernel vs the fixture's own
 #            prediction, and vs `cramfsck --xip --json` when available
 #   plain    a default image of the test tree: read back, programs run, and
@@ -73,12 +79,16 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 targets=${CRAMFS_KERNEL_TARGETS:-x86_64 arm64-16k arm64-64k}
 variants=${CRAMFS_KERNEL_VARIANTS:-stock patched}
+series=${CRAMFS_KERNEL_SERIES:-6.1 6.12}
+# the targets each series is built for
+declare -A series_targets=([6.1]="x86_64 arm64-16k arm64-64k" [6.12]="x86_64 arm64-64k")
 out=
 timeout_s=120
 while [ $# -gt 0 ]; do
 	case $1 in
 	--targets) targets=$2; shift 2 ;;
 	--kernels) variants=$2; shift 2 ;;
+	--series) series=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -100,7 +110,10 @@ need bc bc
 need flex flex
 need bison bison
 need patch patch
-dpkg-query -W linux-source-6.1 >/dev/null 2>&1 || missing+=("linux-source-6.1")
+for s in $series; do
+	[ -n "${series_targets[$s]:-}" ] || { echo "run-all: unknown series '$s' (${!series_targets[*]})" >&2; exit 2; }
+	dpkg-query -W "linux-source-$s" >/dev/null 2>&1 || missing+=("linux-source-$s")
+done
 [ -x /bin/busybox ] || missing+=("busybox (apt package busybox-static)")
 for t in $targets; do
 	case $t in
@@ -117,21 +130,26 @@ if [ -n "$patches" ] && [ ! -d "$patches" ]; then
 	echo "run-all: CRAMFS_KERNEL_PATCHES=$patches is not a directory" >&2
 	exit 1
 fi
-[ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches/6.1
-have_patches=0
-ls "$patches"/*.patch >/dev/null 2>&1 && have_patches=1
+[ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches
 for v in $variants; do
 	case $v in
-	stock) ;;
-	patched)
-		if [ $have_patches = 0 ]; then
-			echo "run-all: no *.patch in $patches: testing the stock kernels only" >&2
-			variants=$(echo "$variants" | sed 's/patched//')
-		fi ;;
+	stock|patched) ;;
 	*) echo "run-all: unknown kernel '$v' (stock, patched)" >&2; exit 2 ;;
 	esac
 done
 [ -n "${variants// /}" ] || { echo "run-all: no kernel to test" >&2; exit 2; }
+# the series whose patched kernels run: those with patches
+patched_series=
+case " $variants " in
+*" patched "*)
+	for s in $series; do
+		if ls "$patches/$s"/*.patch >/dev/null 2>&1; then
+			patched_series+=" $s"
+		else
+			echo "run-all: no *.patch in $patches/$s: testing the stock $s kernels only" >&2
+		fi
+	done ;;
+esac
 if [ ${#missing[@]} -gt 0 ]; then
 	printf 'run-all: missing: %s\n' "${missing[@]}" >&2
 	if [ "${CRAMFS_KERNEL_TESTS:-}" = require ]; then exit 1; fi
@@ -163,8 +181,8 @@ else
 	mkdir -p "$out"
 fi
 out=$(cd "$out" && pwd)
-case " $variants " in *" patched "*) ;; *) patches= ;; esac
-echo "run-all: results in $out, kernels: $variants${patches:+ (patches: $patches)}" >&2
+[ -n "$patched_series" ] || patches=
+echo "run-all: results in $out, series: $series, kernels: $variants${patches:+ (patches: $patches)}" >&2
 mkdir -p "$out/records"
 
 npass=0 nfail=0 nskip=0
@@ -630,23 +648,31 @@ prepare() { # TARGET
 }
 
 # ---- every case of a target on one kernel; results to $records ----
-run_kernel() { # TARGET VARIANT
-	local target=$1 variant=$2 kernel t0 prefix=$1 trace=ignore behaviours=stock c kargs=("$1")
-	records=$out/records/$target-$variant
+kernel_prefix() { # TARGET SERIES VARIANT: the name of a kernel's cases
+	local p=$1
+	[ "$2" = 6.1 ] || p+=-$2
+	[ "$3" = stock ] || p+=-$3
+	echo "$p"
+}
+
+run_kernel() { # TARGET SERIES VARIANT
+	local target=$1 ser=$2 variant=$3 kernel t0 prefix trace=ignore behaviours=stock c kargs=("$1")
+	prefix=$(kernel_prefix "$target" "$ser" "$variant")
+	records=$out/records/$prefix
 	: >"$records"
 	if [ "$variant" = patched ]; then
-		prefix=$target-patched
 		trace=require
 		behaviours=page
-		kargs+=("$patches")
+		kargs+=("$patches/$ser")
 	fi
 	t0=$(date +%s)
-	if ! kernel=$("$here/build-kernel.sh" "${kargs[@]}" 2>"$out/kernel-$prefix.err"); then
+	if ! kernel=$(LINUX_SOURCE_PKG=linux-source-$ser "$here/build-kernel.sh" "${kargs[@]}" \
+		2>"$out/kernel-$prefix.err"); then
 		cat "$out/kernel-$prefix.err" >&2
 		vrecord FAIL "$prefix/kernel" "build failed (see $out/kernel-$prefix.err)"
 		return
 	fi
-	echo "run-all: $prefix kernel ready in $(($(date +%s) - t0)) s: $kernel" >&2
+	echo "run-all: $prefix kernel (Linux $ser) ready in $(($(date +%s) - t0)) s: $kernel" >&2
 	for c in "${cases[@]}"; do
 		local name image dev default mstock mpatched rest extra=()
 		IFS='|' read -r name image dev default mstock mpatched rest <<<"$c"
@@ -666,34 +692,50 @@ run_kernel() { # TARGET VARIANT
 
 jobs=${CRAMFS_KERNEL_JOBS:-2}
 for target in $targets; do
+	# this target's kernels: each series built for it, stock and (where
+	# CRAMFS_KERNEL_PATCHED_TARGETS, default all, names it) patched
+	kernels=()
+	for s in $series; do
+		case " ${series_targets[$s]} " in *" $target "*) ;; *) continue ;; esac
+		for v in $variants; do
+			if [ "$v" = patched ]; then
+				case " $patched_series " in *" $s "*) ;; *) continue ;; esac
+				case " ${CRAMFS_KERNEL_PATCHED_TARGETS-$targets} " in *" $target "*) ;; *) continue ;; esac
+			fi
+			kernels+=("$s $v")
+		done
+	done
+	[ ${#kernels[@]} -gt 0 ] || { record SKIP "$target" "no series is built for $target"; continue; }
 	prepare "$target"
-	# the patched kernel only for the targets CRAMFS_KERNEL_PATCHED_TARGETS names (default: all)
-	target_variants=$variants
-	case " ${CRAMFS_KERNEL_PATCHED_TARGETS-$targets} " in
-	*" $target "*) ;;
-	*) target_variants=$(echo "$variants" | sed 's/patched//') ;;
-	esac
-	for v in $target_variants; do
+	running=0
+	for k in "${kernels[@]}"; do
+		# shellcheck disable=SC2086
 		if [ "$jobs" -gt 1 ]; then
-			run_kernel "$target" "$v" &
+			if [ $running -ge "$jobs" ]; then
+				wait -n
+				running=$((running - 1))
+			fi
+			run_kernel "$target" $k &
+			running=$((running + 1))
 		else
-			run_kernel "$target" "$v"
+			run_kernel "$target" $k
 		fi
 	done
 	wait
-	for v in $target_variants; do
+	for k in "${kernels[@]}"; do
+		# shellcheck disable=SC2086
 		while IFS=$'\t' read -r st name detail; do
 			case $st in
 			RAM) summary+=("RAM  $name: $detail") ;;
 			*) case $st in PASS) npass=$((npass + 1)) ;; FAIL) nfail=$((nfail + 1)) ;; SKIP) nskip=$((nskip + 1)) ;; esac
 			   summary+=("$(printf '%-4s %-34s %s' "$st" "$name" "$detail")") ;;
 			esac
-		done <"$out/records/$target-$v"
+		done <"$out/records/$(kernel_prefix "$target" $k)"
 	done
 done
 
 echo
-echo "cramfs kernel tests ($targets; kernels: $variants${patches:+, patched from $patches}), $(($(date +%s) - started)) s, results in $out:"
+echo "cramfs kernel tests ($targets; series: $series; kernels: $variants${patches:+, patched from $patches}), $(($(date +%s) - started)) s, results in $out:"
 printf '  %s\n' "${summary[@]}"
 echo "kernel-tests: $npass passed, $nfail failed, $nskip skipped"
 if [ $nfail -gt 0 ]; then exit 1; fi

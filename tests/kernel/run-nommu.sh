@@ -87,7 +87,9 @@ if [ -n "$patches" ] && [ ! -d "$patches" ]; then
 	echo "run-nommu: CRAMFS_KERNEL_PATCHES=$patches is not a directory" >&2
 	exit 1
 fi
-[ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches/6.1
+[ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches
+# the no-MMU kernels are Linux 6.1's
+patches=$patches/6.1
 # as for run-all.sh: the patched kernel only when CRAMFS_KERNEL_PATCHED_TARGETS (default: all) names the target
 case " ${CRAMFS_KERNEL_PATCHED_TARGETS-$target} " in
 *" $target "*) ;;
