@@ -1,9 +1,10 @@
 #!/bin/bash
-# bench-profile.sh [--target T] [--out DIR] [--timeout S] [--profile FILE] [--trim B]
+# bench-profile.sh [--target T] [--kernel K] [--series S] [--out DIR] [--timeout S]
+#                  [--profile FILE] [--trim B]
 #
 # Measures profile-guided XIP on a real workload in the kernel rig (x86_64
-# or arm64-64k, stock Linux 6.1): a benchmark, not a test, and not part of
-# `make check`.
+# or arm64-64k; the stock kernel or the one with kernel/patches, Linux 6.1
+# or 6.12): a benchmark, not a test, and not part of `make check`.
 #
 # The root filesystem is the part of the cached Debian minbase tree
 # (tests/lib/minbase.sh) that two workloads need: their programs, the
@@ -26,19 +27,25 @@
 # cache dropped before each.  Measured per image and workload: the growth of
 # Cached (/proc/meminfo) over the workload, the Rss of the image-backed
 # mappings of every process at its exit (summed), the distinct pages mapped
-# from flash (pagemap), and what `cramfs-xip status` says XIP saves for the
-# same processes; on the host, `cramfsck --xip --profile=A` of each image.
+# from flash (pagemap), the page faults of every process (minor and major,
+# summed), and what `cramfs-xip status` says XIP saves for the same
+# processes; on the host, `cramfsck --xip --profile=A` of each image with
+# the rule of the kernel booted (prefix for stock, page for patched).
 #
 # Ratios against full -X:
 #   RAM saving  = (growth compressed - growth image) / (growth compressed - growth full -X)
 #   extra flash = (bytes image - bytes compressed) / (bytes full -X - bytes compressed)
 # The table is printed and written as a section of bench/results.md
-# (replacing the section of an earlier run of the same target).
+# (replacing the section of an earlier run of the same target and kernel).
 #
 # Options:
 #   --out DIR      keep everything there (default: a temporary directory,
 #                  removed at the end unless the run failed)
 #   --timeout S    per boot (default 300, arm64 900)
+#   --kernel K     stock (the default) or patched: the kernel built with
+#                  the series kernel/patches/SERIES (page-granular XIP)
+#   --series S     the Linux series, 6.1 (the default) or 6.12 (Debian's
+#                  linux-source-S)
 #   --target T     x86_64 (the default) or arm64-64k: the arm64 rootfs is
 #                  Debian's arm64 build of the same packages (apt-get
 #                  download, unpacked and cached) with the minbase tree's
@@ -70,7 +77,7 @@ srcdir=$(cd "$here/../.." && pwd)
 die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
 say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 
-out= timeout_s= given_profile= trim=0.33 target=x86_64
+out= timeout_s= given_profile= trim=0.33 target=x86_64 kvariant=stock series=6.1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
@@ -78,6 +85,8 @@ while [ $# -gt 0 ]; do
 	--profile) given_profile=$2; shift 2 ;;
 	--trim) trim=$2; shift 2 ;;
 	--target) target=$2; shift 2 ;;
+	--kernel) kvariant=$2; shift 2 ;;
+	--series) series=$2; shift 2 ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -99,6 +108,15 @@ arm64-64k)
 	interp=/lib/ld-linux-aarch64.so.1
 	flash_base=0x4000000 flash_window=$((64 * 1024 * 1024)) mtd=mtd:4000000.flash ;;
 *) die "unknown target '$target' (x86_64, arm64-64k)" ;;
+esac
+case $kvariant in
+stock) patchdir= rule=prefix ;;
+patched) patchdir=$srcdir/kernel/patches/$series rule=page ;;
+*) die "unknown kernel '$kvariant' (stock, patched)" ;;
+esac
+case $series in
+6.1 | 6.12) ;;
+*) die "unknown series '$series' (6.1, 6.12)" ;;
 esac
 # arm64 under TCG is slower
 [ -n "$timeout_s" ] || timeout_s=$([ "$arch" = x86_64 ] && echo 300 || echo 900)
@@ -136,7 +154,8 @@ say "working in $out"
 started=$(date +%s)
 
 mb=$(sh "$srcdir/tests/lib/minbase.sh") || die "no minbase tree (tests/lib/minbase.sh)"
-kernel=$("$here/build-kernel.sh" "$target") || die "no $target kernel (build-kernel.sh $target)"
+kernel=$(LINUX_SOURCE_PKG=linux-source-$series "$here/build-kernel.sh" "$target" $patchdir) ||
+	die "no $kvariant Linux $series kernel for $target (LINUX_SOURCE_PKG=linux-source-$series build-kernel.sh $target $patchdir)"
 guestdir=$("$here/build-guest.sh" "$arch") || die "cannot build the guest programs"
 
 # ---- guest programs: xipbench, and cramfs-xip when the source has it ----
@@ -408,19 +427,25 @@ fi
 # cramfsck's prediction for the profile, on every image
 if [ -n "$profile" ]; then
 	for i in "${images[@]}"; do
-		"$CRAMFSCK" -b $ps --xip --json --profile="$profile" "$out/$i.img" >"$out/$i.cramfsck.json" 2>"$out/$i.cramfsck.err" ||
+		"$CRAMFSCK" -b $ps --xip --rule=$rule --json --profile="$profile" "$out/$i.img" >"$out/$i.cramfsck.json" 2>"$out/$i.cramfsck.err" ||
 			die "cramfsck --xip --profile on the $i image failed: $(head -c 300 "$out/$i.cramfsck.err")"
 	done
 fi
 
 # ---- figures ----
-BENCH_TARGET=$target BENCH_WINDOW=$((flash_window >> 20)) BENCH_ARCH_NOTE=$arch_note BENCH_GIVEN=$given_profile BENCH_TRIM=$trim python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
+BENCH_TARGET=$target BENCH_KERNEL=$kvariant BENCH_SERIES=$series BENCH_RULE=$rule BENCH_WINDOW=$((flash_window >> 20)) BENCH_ARCH_NOTE=$arch_note BENCH_GIVEN=$given_profile BENCH_TRIM=$trim python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
 import json, os, re, sys, datetime, subprocess
 
 out, profile, results = sys.argv[1], sys.argv[2], sys.argv[3]
 images = sys.argv[4:]
 given = os.environ.get("BENCH_GIVEN", "")
 target = os.environ["BENCH_TARGET"]
+kernel = os.environ["BENCH_KERNEL"]
+series = os.environ["BENCH_SERIES"]
+rule = os.environ["BENCH_RULE"]
+kname = f"{kernel} Linux {series}" + (" (page-granular XIP)" if kernel == "patched" else "")
+# the sections of the stock 6.1 kernel keep their old marker
+tag = target if (kernel, series) == ("stock", "6.1") else f"{target} {kernel}-{series}"
 window = os.environ["BENCH_WINDOW"]
 arch_note = os.environ.get("BENCH_ARCH_NOTE", "")
 trim = float(os.environ.get("BENCH_TRIM", "0"))
@@ -479,8 +504,8 @@ for w in ("A", "B"):
 
 c_size, x_size = data["compressed"]["size"], data["fullx"]["size"]
 table = []
-table.append("| image | workload | flash bytes | extra flash vs full -X | page cache growth kB | RAM saving vs full -X | image Rss kB (sum at exit) | flash pages mapped | cramfs-xip status: saved kB (rig's pagemap) | cramfsck --profile=A: used pages from flash / RAM |")
-table.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+table.append(f"| image | workload | flash bytes | extra flash vs full -X | page cache growth kB | RAM saving vs full -X | image Rss kB (sum at exit) | flash pages mapped | minor faults (major) | minor faults vs full -X | cramfs-xip status: saved kB (rig's pagemap) | cramfsck --rule={rule} --profile=A: used pages from flash / RAM |")
+table.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 summary = {}
 for img in images:
     for w in ("A", "B"):
@@ -495,23 +520,34 @@ for img in images:
             stxt += f", {st['failed']} failed"
         p = d["pred"]
         ptxt = f"{p['flash']:,} / {p['ram']:,}" if p and w == "A" else ("" if p else "-")
-        summary[(img, w)] = (saving, extra)
-        table.append(f"| {label[img]} | {w} | {d['size']:,} | {extra:.1%} | {kb(g)} | {saving:.1%} | {kb(t['rss'])} | {t['distinct-flash']:,} | {stxt} | {ptxt} |")
+        faults = t["minflt"] / data["fullx"]["w"][w]["totals"]["minflt"]
+        summary[(img, w)] = (saving, extra, faults)
+        table.append(f"| {label[img]} | {w} | {d['size']:,} | {extra:.1%} | {kb(g)} | {saving:.1%} | {kb(t['rss'])} | {t['distinct-flash']:,} | {t['minflt']:,} ({t['majflt']:,}) | {faults:.2f} | {stxt} | {ptxt} |")
 
 goals = []
 def goal(name, text, ok):
     goals.append(f"| {name} | {text} | {'-' if ok is None else 'met' if ok else 'NOT met'} |")
-if ("stock", "A") in summary:
-    s, e = summary[("stock", "A")]
+if ("stock", "A") in summary and kernel == "stock":
+    s, e, f = summary[("stock", "A")]
     goal("stock layout, stock kernel, workload A", f"RAM saving {s:.1%} (goal >= 70%), extra flash {e:.1%} (goal <= 35%)", s >= 0.70 and e <= 0.35)
-    s, e = summary[("stock", "B")]
+    s, e, f = summary[("stock", "B")]
     goal("stock layout, profile from A measured on B", f"RAM saving {s:.1%} (goal >= 75%)", s >= 0.75)
-    s, e = summary[("page", "A")]
+    s, e, f = summary[("page", "A")]
     goal("page layout on the stock kernel, workload A (no goal: needs a page-granular kernel)", f"RAM saving {s:.1%}, extra flash {e:.1%}", None)
+if ("page", "A") in summary and kernel == "patched":
+    s, e, f = summary[("page", "A")]
+    goal("page layout, page-granular kernel, workload A", f"RAM saving {s:.1%} (goal >= 95%), extra flash {e:.1%} (goal <= 10%)", s >= 0.95 and e <= 0.10)
+    for w in ("A", "B"):
+        s, e, f = summary[("page", w)]
+        goal(f"page layout, page-granular kernel, workload {w}: minor faults against full -X's", f"{f:.2f} times (goal <= 1.10)", f <= 1.10)
+    s, e, f = summary[("page", "B")]
+    goal("page layout, profile from A measured on B", f"RAM saving {s:.1%} (goal >= 75%)", s >= 0.75)
+    s, e, f = summary[("stock", "A")]
+    goal("stock layout on the page-granular kernel, workload A (no goal: made for a stock kernel)", f"RAM saving {s:.1%}, extra flash {e:.1%}", None)
 if ("trimmed", "A") in summary:
-    s, e = summary[("trimmed", "A")]
+    s, e, f = summary[("trimmed", "A")]
     goal("experiment: trimmed runs, stock layout, workload A", f"RAM saving {s:.1%} (goal >= 70%), extra flash {e:.1%} (goal <= 35%)", s >= 0.70 and e <= 0.35)
-    s, e = summary[("trimmed", "B")]
+    s, e, f = summary[("trimmed", "B")]
     goal("experiment: trimmed runs, profile from A measured on B", f"RAM saving {s:.1%} (goal >= 75%)", s >= 0.75)
 
 rootfs = os.path.join(out, "rootfs")
@@ -520,11 +556,11 @@ nentries = int(subprocess.run(f"find '{rootfs}' | wc -l", shell=True, capture_ou
 A = [l.rstrip("\n") for l in open(os.path.join(out, "workload-A")) if l.strip()]
 B = [l.rstrip("\n") for l in open(os.path.join(out, "workload-B")) if l.strip()]
 md = []
-md.append(f"<!-- bench-profile {target}{' given' if given else ''}:" + " written by tests/kernel/bench-profile.sh; an earlier run's section of this kind is replaced -->")
-md.append(f"## Profile-guided XIP on the kernel rig ({target}, stock Linux 6.1)" + (", with a given profile" if given else ""))
+md.append(f"<!-- bench-profile {tag}{' given' if given else ''}:" + " written by tests/kernel/bench-profile.sh; an earlier run's section of this kind is replaced -->")
+md.append(f"## Profile-guided XIP on the kernel rig ({target}, {kname})" + (", with a given profile" if given else ""))
 md.append("")
 measured = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(out, "compressed.report")), datetime.timezone.utc)
-md.append(f"- date: {measured:%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh`; qemu TCG, 1 GiB guest, image in the {window} MiB {'physmap window' if target == 'x86_64' else 'second CFI flash bank'}, mounted from MTD (no readahead)")
+md.append(f"- date: {measured:%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh --target {target} --kernel {kernel} --series {series}`; qemu TCG, 1 GiB guest, image in the {window} MiB {'physmap window' if target == 'x86_64' else 'second CFI flash bank'}, mounted from MTD (no readahead)")
 load = open("/proc/loadavg").read().split()[:3]
 md.append(f"- machine: {os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the figures are counts of pages, not times: the load does not change them)")
 md.append(f"- rootfs: the part of the Debian bookworm minbase tree the workloads need, {nbytes:,} bytes, {nentries:,} entries (their programs, the libraries ld.so resolves, perl-base's modules and Data::Dumper, /etc, /var/lib/dpkg, apt's configuration and cache directories, /usr/share/dpkg)" + (f"; {arch_note}" if arch_note else ""))
@@ -538,7 +574,7 @@ else:
     md.append("- **no profile: the profile images were not measured**")
 if "trimmed" in images:
     md.append(f"- experiment (not a layout of mkcramfs): `tests/kernel/trim-profile.py` ends the run of every read-only segment where its cost says, so that the runs hold at most {trim:.0%} of the segments' pages and as many profiled pages as fit (profiled pages shared with a data segment not counted); the stock layout of that profile")
-md.append("- page cache growth: Cached after both passes minus Cached before, caches dropped first; image Rss: Rss of the vmas backed by image files of every process, summed, read when each process exits; flash pages mapped: distinct frames in the flash window over the workload; cramfs-xip status: `cramfs-xip status --json PID` of each process at its exit in the second pass, xip_saved_bytes summed, beside the same count from the rig's pagemap reading")
+md.append("- page cache growth: Cached after both passes minus Cached before, caches dropped first; image Rss: Rss of the vmas backed by image files of every process, summed, read when each process exits; flash pages mapped: distinct frames in the flash window over the workload; minor faults: minflt of /proc/PID/stat of every process at its exit, summed over both passes (major: majflt); cramfs-xip status: `cramfs-xip status --json PID` of each process at its exit in the second pass, xip_saved_bytes summed, beside the same count from the rig's pagemap reading")
 md.append("- RAM saving = (growth compressed - growth image) / (growth compressed - growth full -X); extra flash = (bytes image - bytes compressed) / (bytes full -X - bytes compressed)")
 md.append("")
 md += table
@@ -548,7 +584,10 @@ if goals:
     md.append("|---|---|---|")
     md += goals
     md.append("")
-    md.append("The page layout stores only the profiled pages in place; a stock kernel maps a segment's direct run from its first page only, so most of those pages are read through the page cache anyway. It pays off on a page-granular kernel, which main does not have; measured here on the stock kernel anyway.")
+    if kernel == "stock":
+        md.append("The page layout stores only the profiled pages in place; a stock kernel maps a segment's direct run from its first page only, so most of those pages are read through the page cache anyway. It is made for the page-granular kernel (kernel/patches, patch 5), measured here on the stock kernel anyway.")
+    else:
+        md.append("The page-granular kernel maps every direct page of a read-only mapping from flash, wherever it lies in the segment: the page layout stores only the profiled pages in place. The stock layout stores each segment's run up to its last profiled page, so it spends more flash for the same pages.")
     md.append("")
 second = {img: max(data[img]["w"][w]["mem"]["pass2"] - data[img]["w"][w]["mem"]["pass1"] for w in ("A", "B")) for img in images}
 md.append("- growth of Cached in the second pass alone (the first pass read what the workload needs; the second also runs cramfs-xip status): "
@@ -571,7 +610,7 @@ fcntl.flock(lock, fcntl.LOCK_EX)
 old = open(results).read() if os.path.exists(results) else ""
 # one section per target and kind of run (taken profile, given profile):
 # ours replaces the earlier one of its kind, the rest stays
-marker = f"<!-- bench-profile {target}{' given' if given else ''}:"
+marker = f"<!-- bench-profile {tag}{' given' if given else ''}:"
 parts = re.split(r"(?m)^(?=<!-- bench-profile)", old)
 kept = [parts[0].rstrip("\n")] + [p.rstrip("\n") for p in parts[1:] if not p.startswith(marker)]
 new = "\n\n".join(k for k in kept if k) + ("\n\n" if any(kept) else "") + text

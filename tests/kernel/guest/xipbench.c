@@ -22,7 +22,8 @@
  * flash (a pf vma is all flash; else the pagemap frame lies in the flash
  * window), from the page cache (pagemap: present, a file page) or is a
  * private copy.  The totals count pages once per process, and the distinct
- * flash and page cache pages of the whole workload (by frame).
+ * flash and page cache pages of the whole workload (by frame); and the
+ * process's minor and major page faults (/proc/PID/stat), summed.
  *
  * With --status PROG, in pass --status-pass (default: the last), each
  * stopped process is also given to "PROG status --json PID" (cramfs-xip):
@@ -110,6 +111,7 @@ struct counts {
 	unsigned long flash_pages;	/* once per process */
 	unsigned long cache_pages;
 	unsigned long private_pages;
+	unsigned long minflt, majflt;	/* page faults, summed over processes */
 };
 
 static struct counts total;
@@ -366,17 +368,54 @@ static void run_status(pid_t pid, const struct proc_count *pc, unsigned long nfl
 }
 
 struct cmd_count {
-	unsigned long procs, rss_kb, flash, cache;
+	unsigned long procs, rss_kb, flash, cache, minflt, majflt;
 };
+
+/* The minor and major page faults of a process (all its threads), from
+ * /proc/PID/stat; at its exit stop they are final. */
+static void read_faults(pid_t pid, unsigned long *minflt, unsigned long *majflt)
+{
+	char path[64], buf[1024], *p;
+	unsigned long v[10];
+	ssize_t n;
+	int fd;
+
+	*minflt = *majflt = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	/* the name may hold anything: the fields start after its last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return;
+	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
+	if (sscanf(p + 1, " %*c %lu %lu %lu %lu %lu %lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &v[6], &v[7], &v[8]) != 9)
+		return;
+	*minflt = v[6];
+	*majflt = v[8];
+}
 
 static void sample(pid_t pid, bool with_status, struct cmd_count *cc)
 {
 	struct proc_count pc;
 	size_t nflash, ncache, i;
+	unsigned long minflt, majflt;
 
 	if (!is_leader(pid))
 		return;		/* a thread: its process is counted once, by its leader */
 	count_process(pid, &pc);
+	read_faults(pid, &minflt, &majflt);
+	total.minflt += minflt;
+	total.majflt += majflt;
+	cc->minflt += minflt;
+	cc->majflt += majflt;
 	for (i = 0; i < pc.flash.n; i++)
 		set_add(&flash_all, pc.flash.v[i]);
 	for (i = 0; i < pc.cache.n; i++)
@@ -515,8 +554,9 @@ static bool run_command(unsigned pass, unsigned idx, const char *line, bool with
 		ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
 	}
 	pthread_join(th, NULL);
-	printf(TAG "cmd pass=%u idx=%u exit=%d procs=%lu bytes=%llu hash=%016" PRIx64 " rss=%lu flash=%lu cache=%lu",
-	       pass, idx, exit_code, cc.procs, rd.bytes, rd.hash, cc.rss_kb, cc.flash, cc.cache);
+	printf(TAG "cmd pass=%u idx=%u exit=%d procs=%lu bytes=%llu hash=%016" PRIx64 " rss=%lu flash=%lu cache=%lu"
+	       " minflt=%lu majflt=%lu",
+	       pass, idx, exit_code, cc.procs, rd.bytes, rd.hash, cc.rss_kb, cc.flash, cc.cache, cc.minflt, cc.majflt);
 	if (pass == 1) {
 		fputs(" out=", stdout);
 		put_escaped(stdout, rd.head, rd.headlen);
@@ -603,9 +643,9 @@ int main(int argc, char **argv)
 		say_mem(phase);
 	}
 	printf(TAG "totals procs=%lu rss=%lu rss-max=%lu flash=%lu cache=%lu private=%lu distinct-flash=%zu "
-		   "distinct-cache=%zu\n",
+		   "distinct-cache=%zu minflt=%lu majflt=%lu\n",
 	       total.procs, total.rss_kb, total.rss_max_kb, total.flash_pages, total.cache_pages, total.private_pages,
-	       set_unique(&flash_all), set_unique(&cache_all));
+	       set_unique(&flash_all), set_unique(&cache_all), total.minflt, total.majflt);
 	if (status_prog)
 		printf(TAG "status-totals samples=%lu failed=%lu differ=%lu saved=%llu mine-saved=%llu cache=%llu "
 			   "mine-cache=%llu\n",
