@@ -21,7 +21,7 @@ tests="util-linux util-linux-extra mmdebstrap ca-certificates file groff-base li
 # the kernel rig: Linux source, its build tools, qemu, the arm64 and riscv64 cross compilers, dtc
 # for the riscv64 no-MMU board's device tree; arm64 libraries for the cross build (the rig also
 # unpacks Debian's arm64 busybox-static)
-kernel="linux-source-6.1 linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils kmod patch
+kernel="linux-source-6.1 linux-source-6.12 ccache bc flex bison libelf-dev libssl-dev cpio xz-utils kmod patch
 	qemu-system-x86 qemu-system-arm qemu-system-misc qemu-user-static gcc-aarch64-linux-gnu
 	gcc-riscv64-linux-gnu device-tree-compiler libc6-dev-arm64-cross
 	zlib1g-dev:arm64 libdeflate-dev:arm64 libcap-dev:arm64 libacl1-dev:arm64"

@@ -3,7 +3,8 @@
 #
 #   build-guest.sh x86_64|arm64
 #
-# Prints a directory holding `xipcheck` (static, built from guest/xipcheck.c),
+# Prints a directory holding `xipcheck` and `xipstress` (static, built from
+# guest/xipcheck.c and guest/xipstress.c),
 # `cramfs-xip` (static, the board's tool of this source tree, libc only) and
 # `busybox` (Debian's busybox-static for that architecture).
 set -euo pipefail
@@ -52,7 +53,7 @@ busybox_for() {
 }
 
 bb=$(busybox_for)
-key=$( { echo "$arch"; "$cc" --version | head -n 1; cat "$here/guest/xipcheck.c" "$self" "$xiptool"/*.[ch] "$libdir"/xipprofile.[ch] "$libdir"/cli.[ch]; sha256sum "$bb"; } | sha256sum | cut -c1-16)
+key=$( { echo "$arch"; "$cc" --version | head -n 1; cat "$here/guest/xipcheck.c" "$here/guest/xipstress.c" "$self" "$xiptool"/*.[ch] "$libdir"/xipprofile.[ch] "$libdir"/cli.[ch]; sha256sum "$bb"; } | sha256sum | cut -c1-16)
 out=$cache/guest/$arch-$key
 if [ ! -f "$out/stamp" ]; then
 	mkdir -p "$cache/guest"
@@ -60,6 +61,8 @@ if [ ! -f "$out/stamp" ]; then
 	trap 'rm -rf "$tmp"' EXIT
 	"$cc" -static -O2 -Wall -Wextra -o "$tmp/xipcheck" "$here/guest/xipcheck.c" ||
 		die "compiling xipcheck for $arch failed"
+	"$cc" -static -O2 -Wall -Wextra -o "$tmp/xipstress" "$here/guest/xipstress.c" ||
+		die "compiling xipstress for $arch failed"
 	"$cc" -static -O2 -std=gnu11 -Wall -Wextra -DPACKAGE_VERSION='"(test guest)"' -o "$tmp/cramfs-xip" \
 		-I"$libdir" "$xiptool/main.c" "$libdir/xipprofile.c" "$libdir/cli.c" ||
 		die "compiling cramfs-xip for $arch failed"

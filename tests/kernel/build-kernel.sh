@@ -4,21 +4,25 @@
 #   build-kernel.sh TARGET [PATCHDIR]
 #
 # TARGET is x86_64, arm64-16k, arm64-64k (tinyconfig + common.config + the
-# target's fragments) or riscv64-nommu (nommu_virt_defconfig + its own
-# fragment only: common.config asks for options that need an MMU).  The base
-# configuration is part of the cache key through the target and this
-# script, its contents through the linux-source version.  PATCHDIR, when
-# given, holds *.patch files applied in name order with `patch -p1` on a
-# private copy of the source (a cover letter, 0000-*.patch, is not applied),
-# and the configuration also gets config/patched.config (trace events, for
-# the cramfs_mmap event of kernel/patches); the stock kernel's
-# configuration does not change.  Prints the path of the kernel image on
-# stdout; progress and errors go to stderr, the build output to a log file
-# in the cache.
+# target's fragments), x86_64-debug (x86_64 with SMP, ACPI, lockdep and
+# DEBUG_VM: config/x86_64-debug.config) or riscv64-nommu
+# (nommu_virt_defconfig + its own fragment only: common.config asks for
+# options that need an MMU).  The base configuration is part of the cache
+# key through the target and this script, its contents through the
+# linux-source version.  PATCHDIR, when given, holds *.patch files applied
+# in name order with `patch -p1` (a cover letter, 0000-*.patch, is not
+# applied).  Every kernel of a target has the same configuration, patched
+# or not (config/tracing.config gives them trace events, for the
+# cramfs_mmap event of kernel/patches), and is built from a private tree of
+# hard links at the same place relative to its objects, so that with
+# ccache (when installed) a patched kernel compiles only what its patches
+# change.  Prints the path of the kernel image on stdout; progress and
+# errors go to stderr, the build output to a log file in the cache.
 #
 # Cache: ${CRAMFS_TEST_CACHE:-$HOME/.cache/mkcramfs-xip}
 #   src/<pkg>-<version>/   the unpacked linux-source tree, shared by all targets
 #   kernel/<key>/          one finished kernel (image, .config, build.log, stamp)
+#   ccache/                the compiler cache (ccache's own; at most 4 GB)
 # key = sha256 over the linux-source package version, the target, the config
 # fragments, the diff of every patch (from its first "diff --git" line on:
 # a commit message does not change the kernel) and this script, so changing
@@ -34,7 +38,7 @@ jobs=${KERNEL_JOBS:-2}
 die() { echo "build-kernel: error: $*" >&2; exit 1; }
 note() { echo "build-kernel: $*" >&2; }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: build-kernel.sh x86_64|arm64-16k|arm64-64k|riscv64-nommu [PATCHDIR]"
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: build-kernel.sh x86_64|x86_64-debug|arm64-16k|arm64-64k|riscv64-nommu [PATCHDIR]"
 target=$1
 patchdir=${2:-}
 
@@ -42,16 +46,19 @@ base=tinyconfig cross_pkg=
 case $target in
 x86_64)
 	arch=x86_64; cross=; image_rel=arch/x86/boot/bzImage; make_goal=bzImage
-	fragments="common.config x86_64.config" ;;
+	fragments="common.config tracing.config x86_64.config" ;;
+x86_64-debug)
+	arch=x86_64; cross=; image_rel=arch/x86/boot/bzImage; make_goal=bzImage
+	fragments="common.config tracing.config x86_64.config x86_64-debug.config" ;;
 arm64-16k|arm64-64k)
 	arch=arm64; cross=aarch64-linux-gnu-; image_rel=arch/arm64/boot/Image; make_goal=Image
 	cross_pkg=gcc-aarch64-linux-gnu
-	fragments="common.config arm64.config $target.config" ;;
+	fragments="common.config tracing.config arm64.config $target.config" ;;
 riscv64-nommu)
 	arch=riscv; cross=riscv64-linux-gnu-; image_rel=arch/riscv/boot/Image; make_goal=Image
 	cross_pkg=gcc-riscv64-linux-gnu base=nommu_virt_defconfig
-	fragments="riscv64-nommu.config" ;;
-*) die "unknown target '$target' (x86_64, arm64-16k, arm64-64k, riscv64-nommu)" ;;
+	fragments="riscv64-nommu.config tracing.config" ;;
+*) die "unknown target '$target' (x86_64, x86_64-debug, arm64-16k, arm64-64k, riscv64-nommu)" ;;
 esac
 
 patches=()
@@ -61,7 +68,6 @@ if [ -n "$patchdir" ]; then
 	while IFS= read -r -d '' p; do patches+=("$p"); done \
 		< <(find "$patchdir" -maxdepth 1 -name '*.patch' ! -name '0000-*' -type f -print0 | LC_ALL=C sort -z)
 	[ ${#patches[@]} -gt 0 ] || die "no *.patch files in '$patchdir'"
-	fragments="$fragments patched.config"
 fi
 
 src_version=$(dpkg-query -W -f='${Version}' "$src_pkg" 2>/dev/null) ||
@@ -139,14 +145,15 @@ fail() {
 	exit 1
 }
 
-tree=$srcdir
+# A private tree of hard links, for every kernel: the compiler sees the
+# same relative paths whether the kernel is patched or not.  Every file a
+# patch touches is copied first so the shared tree is never modified (only
+# while it is still a link: a file an earlier patch changed keeps that
+# change).
+tree=$work/src
+cp -al "$srcdir" "$tree"
 if [ ${#patches[@]} -gt 0 ]; then
-	# A private tree of hard links; every file a patch touches is copied
-	# first so the shared tree is never modified (only while it is still a
-	# link: a file an earlier patch changed keeps that change).
-	tree=$work/src
-	note "linking a private source tree for ${#patches[@]} patch(es)"
-	cp -al "$srcdir" "$tree"
+	note "applying ${#patches[@]} patch(es) to a private source tree"
 	for p in "${patches[@]}"; do
 		note "applying $(basename "$p")"
 		sed -n -e 's/^+++ [^/]*\/\([^[:space:]]*\).*/\1/p' -e 's/^--- [^/]*\/\([^[:space:]]*\).*/\1/p' "$p" |
@@ -161,8 +168,18 @@ if [ ${#patches[@]} -gt 0 ]; then
 	done
 fi
 
+# ccache, when installed: paths under $work are hashed relative to the
+# objects' directory, which is the same in every build
+ccache_args=()
+if command -v ccache >/dev/null 2>&1; then
+	export CCACHE_DIR=$cache/ccache CCACHE_BASEDIR=$work CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=4G
+	ccache_args=(CC="ccache ${cross}gcc" HOSTCC="ccache gcc")
+fi
+# the build's own date and host, so that the same inputs give the same
+# kernel and ccache its hits
+export KBUILD_BUILD_TIMESTAMP="$src_version" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
 kmake() {
-	make -C "$tree" O="$obj" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross} "$@" >>"$log" 2>&1
+	make -C "$tree" O="$obj" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross} "${ccache_args[@]}" "$@" >>"$log" 2>&1
 }
 
 note "building $target kernel (key ${key:0:12}), log: $log"

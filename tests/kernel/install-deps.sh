@@ -9,7 +9,7 @@ set -eu
 dpkg --add-architecture arm64
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-	linux-source-6.1 linux-source-6.12 build-essential bc flex bison libelf-dev libssl-dev \
+	linux-source-6.1 linux-source-6.12 ccache build-essential bc flex bison libelf-dev libssl-dev \
 	xz-utils patch python3 qemu-system-x86 qemu-system-arm \
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static util-linux-extra \
 	qemu-system-misc gcc-riscv64-linux-gnu device-tree-compiler

@@ -3,16 +3,20 @@
 # test trees and images, boots each image under qemu and compares what the
 # kernel did with what was expected.
 #
-#   run-all.sh [--targets "x86_64 arm64-16k arm64-64k"] [--kernels "stock patched"]
+#   run-all.sh [--targets "x86_64 arm64-16k arm64-64k"] [--kernels "stock patched debug"]
 #              [--series "6.1 6.12"] [--out DIR] [--timeout S]
 #
 # Every case runs on the kernels of each target: for each Linux series
 # (--series, or CRAMFS_KERNEL_SERIES; default 6.1 and 6.12, Debian's
 # linux-source-SERIES) the stock kernel and one with that series' cramfs
-# patches, kernel/patches/SERIES (--kernels, or CRAMFS_KERNEL_VARIANTS,
-# picks; "patched" is left out when a series has no patches).  6.1 runs on
-# every target, 6.12 on x86_64 and arm64-64k (series_targets below).  Two
-# kernels of a target boot side by side.
+# patches, kernel/patches/SERIES, and on x86_64 the patched kernel built
+# as x86_64-debug (SMP, lockdep, DEBUG_VM; build-kernel.sh), which boots
+# with 2 CPUs, runs the fixture and xip cases and then xipstress: 4
+# processes faulting the same mappings of every file at once (--kernels, or
+# CRAMFS_KERNEL_VARIANTS, picks; "patched" and "debug" are left out when a
+# series has no patches).  6.1 runs on every target, 6.12 on x86_64 and
+# arm64-64k (series_targets below).  Two kernels of a target boot side by
+# side.  A warning, BUG or lockdep report in the kernel log fails any case.
 #
 # Environment:
 #   MKCRAMFS, CRAMFSCK      the project's tools (paths).  Without MKCRAMFS the
@@ -21,9 +25,11 @@
 #                           `mkcramfs -X` and `cramfsck --xip --json`.
 #   CRAMFS_KERNEL_TARGETS   targets when --targets is not given
 #   CRAMFS_KERNEL_VARIANTS  kernels when --kernels is not given
-#                           (default "stock patched")
+#                           (default "stock patched debug")
 #   CRAMFS_KERNEL_SERIES    series when --series is not given
 #   CRAMFS_KERNEL_PATCHED_TARGETS  targets that get the patched kernels too (default: all)
+#   CRAMFS_KERNEL_DEBUG_SERIES  series whose debug kernel runs (default 6.12,
+#                           whose .map_pages runs under RCU; "6.1 6.12": both)
 #   CRAMFS_KERNEL_PATCHES   the directory of the series' patch directories
 #                           (default: kernel/patches of this source tree):
 #                           SERIES/*.patch is built with build-kernel.sh
@@ -39,7 +45,7 @@
 # Cases, for each target and kernel (the block size is the target's page
 # size; names are TARGET-CASE on the stock 6.1 kernel, TARGET-patched-CASE
 # on the patched one, TARGET-6.12-CASE and TARGET-6.12-patched-CASE on
-# 6.12's):
+# 6.12's; TARGET-debug-CASE and TARGET-6.12-debug-CASE on the debug ones):
 #   fixture  mkxiptest.py's hand-made XIP image; kernel vs the fixture's own
 #            prediction, and vs `cramfsck --xip --json` when available
 #   plain    a default image of the test tree: read back, programs run, and
@@ -78,7 +84,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 targets=${CRAMFS_KERNEL_TARGETS:-x86_64 arm64-16k arm64-64k}
-variants=${CRAMFS_KERNEL_VARIANTS:-stock patched}
+variants=${CRAMFS_KERNEL_VARIANTS:-stock patched debug}
 series=${CRAMFS_KERNEL_SERIES:-6.1 6.12}
 # the targets each series is built for
 declare -A series_targets=([6.1]="x86_64 arm64-16k arm64-64k" [6.12]="x86_64 arm64-64k")
@@ -133,15 +139,15 @@ fi
 [ -n "$patches" ] || patches=$(cd "$here/../.." && pwd)/kernel/patches
 for v in $variants; do
 	case $v in
-	stock|patched) ;;
-	*) echo "run-all: unknown kernel '$v' (stock, patched)" >&2; exit 2 ;;
+	stock|patched|debug) ;;
+	*) echo "run-all: unknown kernel '$v' (stock, patched, debug)" >&2; exit 2 ;;
 	esac
 done
 [ -n "${variants// /}" ] || { echo "run-all: no kernel to test" >&2; exit 2; }
 # the series whose patched kernels run: those with patches
 patched_series=
 case " $variants " in
-*" patched "*)
+*" patched "* | *" debug "*)
 	for s in $series; do
 		if ls "$patches/$s"/*.patch >/dev/null 2>&1; then
 			patched_series+=" $s"
@@ -228,8 +234,11 @@ run_case() {
 		# memory
 		trace=absent
 	fi
+	local stressargs=() tmo=$timeout_s
+	# the debug kernel is slower, and xipstress runs up to 30 s more
+	[ -z "${stress:-}" ] || { stressargs=(--smp 2 --stress "$stress"); tmo=$((timeout_s * 2)); }
 	if ! "$here/run-guest.sh" --target "$target" --kernel "$kernel" --image "$image" "${devarg[@]}" \
-		"${xiptool[@]}" --manifest "$manifest" --timeout "$timeout_s" --log "$dir/serial.log" \
+		"${xiptool[@]}" "${stressargs[@]}" --manifest "$manifest" --timeout "$tmo" --log "$dir/serial.log" \
 		--report "$dir/report.txt" 2>"$dir/run-guest.err"; then
 		ok=0
 		sed "s/^/    $name: /" "$dir/run-guest.err" >&2
@@ -256,7 +265,26 @@ run_case() {
 			sed 's/^/    /' "$dir/compare-$(basename "$m").txt" | head -n 40 >&2
 		fi
 	done
-	detail="$(grep -h '^XIPCHECK done' "$dir/report.txt" 2>/dev/null | sed 's/^XIPCHECK //'), $(($(date +%s) - t0)) s$xtdetail"
+	# a warning, BUG or lockdep report of the kernel fails any case
+	if grep -q '^XIPCHECK kmsg-bad ' "$dir/report.txt" 2>/dev/null; then
+		ok=0
+		grep '^XIPCHECK kmsg-bad ' "$dir/report.txt" | head -n 20 | sed "s/^XIPCHECK kmsg-bad /    $name: kernel: /" >&2
+	fi
+	# several processes faulting the same mappings at once, on 2 CPUs
+	local stdetail=
+	if [ -n "${stress:-}" ]; then
+		local sdone
+		sdone=$(grep '^XIPCHECK stress done ' "$dir/report.txt" 2>/dev/null | tail -n 1)
+		if ! grep -q '^XIPCHECK stress start .* cpus=2$' "$dir/report.txt" ||
+			! [[ $sdone == *" mismatched=0 noflash=0 failed=0" ]]; then
+			ok=0
+			grep '^XIPCHECK stress ' "$dir/report.txt" | head -n 20 | sed "s/^/    $name: /" >&2
+			[ -n "$sdone" ] || echo "    $name: xipstress did not finish" >&2
+		fi
+		stdetail=", stress: $(grep '^XIPCHECK stress start ' "$dir/report.txt" | sed -n 's/.* files=\([0-9]*\) workers=\([0-9]*\) rounds=[0-9]* cpus=\([0-9]*\).*/\2 workers on \3 CPUs, \1 files/p')"
+		stdetail+=", $(grep '^XIPCHECK stress worker ' "$dir/report.txt" | awk '{for (i = 4; i <= NF; i++) {split($i, kv, "="); t[kv[1]] += kv[2]}} END {printf "%d rounds, %d maps, %d pages checked, %d from flash, %d zaps, %d forks, %d mismatches", t["rounds"], t["maps"], t["pages"], t["flash"], t["zaps"], t["forks"], t["mismatches"]}')"
+	fi
+	detail="$(grep -h '^XIPCHECK done' "$dir/report.txt" 2>/dev/null | sed 's/^XIPCHECK //'), $(($(date +%s) - t0)) s$xtdetail$stdetail"
 	local maps known traced
 	maps=$(grep '^XIPCHECK file ' "$dir/report.txt" 2>/dev/null | sed -n 's/.* map=\([a-z]*\) .*/\1/p' | sort | uniq -c | awk '{printf "%s%s=%s", sep, $2, $1; sep=" "}')
 	[ -n "$maps" ] && detail="$detail, maps: $maps"
@@ -656,7 +684,7 @@ kernel_prefix() { # TARGET SERIES VARIANT: the name of a kernel's cases
 }
 
 run_kernel() { # TARGET SERIES VARIANT
-	local target=$1 ser=$2 variant=$3 kernel t0 prefix trace=ignore behaviours=stock c kargs=("$1")
+	local target=$1 ser=$2 variant=$3 kernel t0 prefix trace=ignore behaviours=stock c kargs=("$1") stress=
 	prefix=$(kernel_prefix "$target" "$ser" "$variant")
 	records=$out/records/$prefix
 	: >"$records"
@@ -664,6 +692,12 @@ run_kernel() { # TARGET SERIES VARIANT
 		trace=require
 		behaviours=page
 		kargs+=("$patches/$ser")
+	elif [ "$variant" = debug ]; then
+		# the patched kernel with SMP, lockdep and DEBUG_VM
+		trace=require
+		behaviours=page
+		stress=4
+		kargs=("$target-debug" "$patches/$ser")
 	fi
 	t0=$(date +%s)
 	if ! kernel=$(LINUX_SOURCE_PKG=linux-source-$ser "$here/build-kernel.sh" "${kargs[@]}" \
@@ -676,10 +710,12 @@ run_kernel() { # TARGET SERIES VARIANT
 	for c in "${cases[@]}"; do
 		local name image dev default mstock mpatched rest extra=()
 		IFS='|' read -r name image dev default mstock mpatched rest <<<"$c"
+		# the debug kernel runs the page-granular cases
+		[ "$variant" != debug ] || [ "$name" = fixture ] || [ "$name" = xip ] || continue
 		[ -z "${rest:-}" ] || IFS='|' read -r -a extra <<<"$rest"
 		# a kernel's manifests: the first, then more joined with '+'
 		local mine
-		if [ "$variant" = patched ]; then mine=$mpatched; else mine=$mstock; fi
+		if [ "$variant" = stock ]; then mine=$mstock; else mine=$mpatched; fi
 		IFS='+' read -r -a mine <<<"$mine"
 		run_case "$prefix-$name" "$target" "$kernel" "$image" "$dev" "${mine[0]}" "$default" "$trace" \
 			"${mine[@]:1}" "${extra[@]}"
@@ -698,7 +734,13 @@ for target in $targets; do
 	for s in $series; do
 		case " ${series_targets[$s]} " in *" $target "*) ;; *) continue ;; esac
 		for v in $variants; do
-			if [ "$v" = patched ]; then
+			# the debug kernel is built for x86_64 only, and of the
+			# series CRAMFS_KERNEL_DEBUG_SERIES names (default 6.12)
+			if [ "$v" = debug ]; then
+				[ "$target" = x86_64 ] || continue
+				case " ${CRAMFS_KERNEL_DEBUG_SERIES-6.12} " in *" $s "*) ;; *) continue ;; esac
+			fi
+			if [ "$v" != stock ]; then
 				case " $patched_series " in *" $s "*) ;; *) continue ;; esac
 				case " ${CRAMFS_KERNEL_PATCHED_TARGETS-$targets} " in *" $target "*) ;; *) continue ;; esac
 			fi

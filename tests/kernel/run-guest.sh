@@ -4,10 +4,11 @@
 #
 #   run-guest.sh --target TARGET --image IMG --manifest MANIFEST
 #                [--kernel KERNEL] [--timeout S] [--log FILE] [--report FILE]
-#                [--dev DEVICE] [--xiptool status|profile|loop] [--no-dyndbg] [--keep]
+#                [--dev DEVICE] [--xiptool status|profile|loop] [--smp N] [--stress N]
+#                [--no-dyndbg] [--keep]
 #
 # TARGET: x86_64 (image in a reserved RAM window claimed by physmap, at most
-# 32 MiB), arm64-16k or arm64-64k (image in the second CFI flash bank of
+# 256 MiB), arm64-16k or arm64-64k (image in the second CFI flash bank of
 # qemu's virt board, at most 64 MiB).  The serial log goes to --log (default:
 # a temporary file that is kept on failure), the XIPCHECK lines to --report.
 # --dev names what the guest mounts: mtd:NAME (the default, mtd:physmap-flash.0
@@ -25,6 +26,10 @@
 # root and as an ordinary user, with xipcheck's own count of their pages in
 # flash; `profile`, after a workload from the image on dropped caches;
 # `loop`, a profile of a loop mount, which must warn about readahead.
+# --smp N gives the guest N CPUs (a kernel with SMP and ACPI, such as
+# build-kernel.sh's x86_64-debug, sees them).  --stress N puts xipstress into
+# the initramfs, and at the end the guest runs it with N workers, which
+# fault the same mappings of every file of the image at once.
 # Exit status 0 only when the guest finished in time and reported fail=0.
 set -euo pipefail
 
@@ -32,7 +37,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 die() { echo "run-guest: error: $*" >&2; exit 1; }
 
-target= image= manifest= kernel= timeout_s=120 log= report= dyndbg=1 keep=0 dev= xiptool=
+target= image= manifest= kernel= timeout_s=120 log= report= dyndbg=1 keep=0 dev= xiptool= smp=1 stress=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--target) target=$2; shift 2 ;;
@@ -44,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--report) report=$2; shift 2 ;;
 	--dev) dev=$2; shift 2 ;;
 	--xiptool) xiptool=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--stress) stress=$2; shift 2 ;;
 	--no-dyndbg) dyndbg=0; shift ;;
 	--keep) keep=1; shift ;;
 	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -96,20 +103,24 @@ case $xiptool in
 status|profile|loop) cp "$guestdir/cramfs-xip" "$stage/cramfs-xip"; chmod 755 "$stage/cramfs-xip" ;;
 *) die "--xiptool takes status, profile or loop, not '$xiptool'" ;;
 esac
+if [ -n "$stress" ]; then
+	cp "$guestdir/xipstress" "$stage/xipstress"
+	chmod 755 "$stage/xipstress"
+fi
 python3 "$here/mkcpio.py" "$stage" "$work/initramfs.cpio"
 
 image_size=$(stat -c %s "$image")
-cmdline="panic=-1${xiptool:+ xipcheck.xiptool=$xiptool}"
+cmdline="panic=-1${xiptool:+ xipcheck.xiptool=$xiptool}${stress:+ xipcheck.stress=$stress}"
 [ "$dyndbg" = 1 ] && cmdline="$cmdline dyndbg=\"file fs/cramfs/inode.c +p\""
 case $target in
 x86_64)
 	# The `$` in memmap= is literal: it reserves the window physmap claims.
-	[ "$image_size" -le $((32 * 1024 * 1024)) ] || die "image is larger than the 32 MiB window"
+	[ "$image_size" -le $((256 * 1024 * 1024)) ] || die "image is larger than the 256 MiB window"
 	qemu=(qemu-system-x86_64 -accel tcg -m 1G
 		-device "loader,file=$image,addr=0x20000000,force-raw=on")
 	# no_timer_check: on a loaded host, emulated time is too slow for the
 	# IO-APIC timer check, which then panics ("IO-APIC + timer doesn't work")
-	cmdline="console=ttyS0 no_timer_check memmap=32M\$0x20000000 $cmdline xipcheck.dev=${dev:-mtd:physmap-flash.0} xipcheck.flash=0x20000000,0x2000000"
+	cmdline="console=ttyS0 no_timer_check memmap=256M\$0x20000000 $cmdline xipcheck.dev=${dev:-mtd:physmap-flash.0} xipcheck.flash=0x20000000,0x10000000"
 	;;
 arm64-*)
 	# secure=on keeps flash1 a device of its own; it must be exactly 64 MiB.
@@ -134,7 +145,7 @@ print(int(m.group(1)) * {"": 1, "k": 1024, "m": 1 << 20}[m.group(2).lower()] if 
 	fi
 	;;
 esac
-qemu+=(-display none -monitor none -serial stdio -no-reboot -kernel "$kernel" -append "$cmdline")
+qemu+=(-smp "$smp" -display none -monitor none -serial stdio -no-reboot -kernel "$kernel" -append "$cmdline")
 [ -n "$root_parts" ] || qemu+=(-initrd "$work/initramfs.cpio")
 command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not found"
 
