@@ -1,6 +1,6 @@
 #!/bin/bash
-# bench-profile.sh [--target T] [--kernel K] [--series S] [--out DIR] [--timeout S]
-#                  [--profile FILE] [--trim B]
+# bench-profile.sh [--target T] [--kernel K] [--series S] [--tree needed|minbase]
+#                  [--out DIR] [--timeout S] [--profile FILE] [--trim B]
 #
 # Measures profile-guided XIP on a real workload in the kernel rig (x86_64
 # or arm64-64k; the stock kernel or the one with kernel/patches, Linux 6.1
@@ -9,12 +9,15 @@
 # The root filesystem is the part of the cached Debian minbase tree
 # (tests/lib/minbase.sh) that two workloads need: their programs, the
 # libraries ld.so resolves for them, perl's base modules, /etc, dpkg's
-# database and apt's configuration.  Workload A and workload B (the same
+# database and apt's configuration; or, on x86_64 with --tree minbase, the
+# whole minbase tree, as a product's root filesystem holds much that a
+# given workload never runs.  Workload A and workload B (the same
 # programs with other arguments and inputs) are command lists run as root
 # in a chroot of the mounted image, each list twice (guest/xipbench.c).
 #
 # Images of that tree, all of the target's page size:
-#   compressed   mkcramfs
+#   compressed   mkcramfs -S (identical blocks stored once, as mkcramfs
+#                does in every XIP image: the flash XIP adds is its own)
 #   full -X      mkcramfs -X
 #   profile      mkcramfs --xip-profile=A --xip-layout=stock
 #   page         mkcramfs --xip-profile=A --xip-layout=page
@@ -46,6 +49,10 @@
 #                  the series kernel/patches/SERIES (page-granular XIP)
 #   --series S     the Linux series, 6.1 (the default) or 6.12 (Debian's
 #                  linux-source-S)
+#   --tree T       needed (the default): the part of minbase the workloads
+#                  need; minbase: the whole tree (x86_64 only: its full -X
+#                  image, about 110 MB, fits the 256 MiB window, not the
+#                  64 MiB flash bank of arm64)
 #   --target T     x86_64 (the default) or arm64-64k: the arm64 rootfs is
 #                  Debian's arm64 build of the same packages (apt-get
 #                  download, unpacked and cached) with the minbase tree's
@@ -77,7 +84,7 @@ srcdir=$(cd "$here/../.." && pwd)
 die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
 say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 
-out= timeout_s= given_profile= trim=0.33 target=x86_64 kvariant=stock series=6.1
+out= timeout_s= given_profile= trim=0.33 target=x86_64 kvariant=stock series=6.1 tree=needed
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
@@ -87,6 +94,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--kernel) kvariant=$2; shift 2 ;;
 	--series) series=$2; shift 2 ;;
+	--tree) tree=$2; shift 2 ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -102,7 +110,7 @@ case $target in
 x86_64)
 	arch=x86_64 ps=4096 cc=gcc qemu=qemu-system-x86_64 triplet=x86_64-linux-gnu
 	interp=/lib64/ld-linux-x86-64.so.2
-	flash_base=0x20000000 flash_window=$((32 * 1024 * 1024)) mtd=mtd:physmap-flash.0 ;;
+	flash_base=0x20000000 flash_window=$((256 * 1024 * 1024)) mtd=mtd:physmap-flash.0 ;;
 arm64-64k)
 	arch=arm64 ps=65536 cc=aarch64-linux-gnu-gcc qemu=qemu-system-aarch64 triplet=aarch64-linux-gnu
 	interp=/lib/ld-linux-aarch64.so.1
@@ -117,6 +125,11 @@ esac
 case $series in
 6.1 | 6.12) ;;
 *) die "unknown series '$series' (6.1, 6.12)" ;;
+esac
+case $tree in
+needed) ;;
+minbase) [ "$target" = x86_64 ] || die "--tree minbase is for x86_64 (its full -X image does not fit arm64's 64 MiB flash bank)" ;;
+*) die "unknown tree '$tree' (needed, minbase)" ;;
 esac
 # arm64 under TCG is slower
 [ -n "$timeout_s" ] || timeout_s=$([ "$arch" = x86_64 ] && echo 300 || echo 900)
@@ -263,58 +276,63 @@ programs=(sh dash bash ls sort sha256sum wc dpkg dpkg-query apt-config apt-cache
 
 # ---- the root filesystem: what the workloads need from minbase ----
 rootfs=$out/rootfs
-mkdir -p "$rootfs"
-chmod 755 "$rootfs"
-# data, configuration and modules (directories are taken whole)
-paths=(bin sbin lib dev etc root tmp proc sys run
-	var/lib/dpkg var/lib/apt var/cache/apt var/log
-	usr/share/dpkg
-	"usr/lib/$triplet/perl-base"
-	"usr/lib/$triplet/perl/5.36/Data/Dumper.pm"
-	"usr/lib/$triplet/perl/5.36/auto/Data/Dumper")
-[ "$arch" != x86_64 ] || paths+=(lib64)
-for p in "${programs[@]}"; do
-	paths+=("usr/bin/$p")
-done
-# The source tree: the minbase tree itself on x86_64; for arm64 a tree of
-# the same packages of the arm64 architecture (downloaded with apt-get and
-# unpacked, cached), with the minbase's configuration and databases
-src=$mb
-listlibs() { # FILE (a path in the tree): ld.so --list, run in the tree
-	chroot "$mb" "$interp" --list "$1"
-}
-if [ "$arch" = arm64 ]; then
-	src=$(arm64_tree) || die "cannot make the arm64 tree"
-	listlibs() {
-		qemu-aarch64-static -L "$src" "$src/usr$interp" --list "$1"
+if [ "$tree" = minbase ]; then
+	# the whole tree, as it is
+	rootfs=$mb
+else
+	mkdir -p "$rootfs"
+	chmod 755 "$rootfs"
+	# data, configuration and modules (directories are taken whole)
+	paths=(bin sbin lib dev etc root tmp proc sys run
+		var/lib/dpkg var/lib/apt var/cache/apt var/log
+		usr/share/dpkg
+		"usr/lib/$triplet/perl-base"
+		"usr/lib/$triplet/perl/5.36/Data/Dumper.pm"
+		"usr/lib/$triplet/perl/5.36/auto/Data/Dumper")
+	[ "$arch" != x86_64 ] || paths+=(lib64)
+	for p in "${programs[@]}"; do
+		paths+=("usr/bin/$p")
+	done
+	# The source tree: the minbase tree itself on x86_64; for arm64 a tree of
+	# the same packages of the arm64 architecture (downloaded with apt-get and
+	# unpacked, cached), with the minbase's configuration and databases
+	src=$mb
+	listlibs() { # FILE (a path in the tree): ld.so --list, run in the tree
+		chroot "$mb" "$interp" --list "$1"
 	}
-fi
-copy_paths() { # PATH...: from the source tree into the rootfs, parents' attributes kept
-	(cd "$src" && cp -a --parents "$@" "$rootfs/")
-}
-copy_paths "${paths[@]}" || die "copying from $src failed"
-# the libraries ld.so resolves for every ELF file taken, as the tree's own
-# ld.so finds them (symlinks and their targets)
-libs=$(cd "$rootfs" && find . -type f -perm -u+x -o -type f -name '*.so*' | while read -r f; do
-	head -c 4 "$f" | grep -q 'ELF' || continue
-	listlibs "/${f#./}" 2>/dev/null
-done | awk '$2 == "=>" && $1 ~ /^\// { print $1; next } $2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
-[ -n "$libs" ] || die "ld.so --list found no library"
-for l in $libs; do
-	# the name in its real directory (/lib is a symlink to usr/lib), and
-	# what it links to; under qemu-aarch64 -L, ld.so may name itself by
-	# its path on the host
-	l=${l#"$src"}
-	d=$(readlink -f "$src$(dirname "$l")")
-	d=${d#"$src"/}/$(basename "$l")
-	t=$(readlink -f "$src$l")
-	t=${t#"$src"/}
-	if [ "$t" = "$d" ]; then
-		copy_paths "$d" || die "copying $l failed"
-	else
-		copy_paths "$d" "$t" || die "copying $l failed"
+	if [ "$arch" = arm64 ]; then
+		src=$(arm64_tree) || die "cannot make the arm64 tree"
+		listlibs() {
+			qemu-aarch64-static -L "$src" "$src/usr$interp" --list "$1"
+		}
 	fi
-done
+	copy_paths() { # PATH...: from the source tree into the rootfs, parents' attributes kept
+		(cd "$src" && cp -a --parents "$@" "$rootfs/")
+	}
+	copy_paths "${paths[@]}" || die "copying from $src failed"
+	# the libraries ld.so resolves for every ELF file taken, as the tree's own
+	# ld.so finds them (symlinks and their targets)
+	libs=$(cd "$rootfs" && find . -type f -perm -u+x -o -type f -name '*.so*' | while read -r f; do
+		head -c 4 "$f" | grep -q 'ELF' || continue
+		listlibs "/${f#./}" 2>/dev/null
+	done | awk '$2 == "=>" && $1 ~ /^\// { print $1; next } $2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+	[ -n "$libs" ] || die "ld.so --list found no library"
+	for l in $libs; do
+		# the name in its real directory (/lib is a symlink to usr/lib), and
+		# what it links to; under qemu-aarch64 -L, ld.so may name itself by
+		# its path on the host
+		l=${l#"$src"}
+		d=$(readlink -f "$src$(dirname "$l")")
+		d=${d#"$src"/}/$(basename "$l")
+		t=$(readlink -f "$src$l")
+		t=${t#"$src"/}
+		if [ "$t" = "$d" ]; then
+			copy_paths "$d" || die "copying $l failed"
+		else
+			copy_paths "$d" "$t" || die "copying $l failed"
+		fi
+	done
+fi
 rootfs_bytes=$(du -sb "$rootfs" | cut -f1)
 rootfs_entries=$(find "$rootfs" | wc -l)
 rootfs_elf=$(find "$rootfs" -type f | while read -r f; do head -c 4 "$f" | grep -q ELF && echo "$f"; done | wc -l)
@@ -331,7 +349,7 @@ mkimage() { # NAME MKCRAMFS-OPTIONS...
 	[ "$size" -le $flash_window ] || die "the $name image ($size bytes) does not fit the $((flash_window >> 20)) MiB flash window"
 	echo "$size" >"$out/$name.size"
 }
-mkimage compressed
+mkimage compressed -S
 mkimage fullx -X
 say "images: compressed $(cat "$out/compressed.size") bytes, full -X $(cat "$out/fullx.size") bytes"
 
@@ -353,7 +371,7 @@ boot() { # NAME RUN PROFILE: boots IMAGE NAME.img, BENCH lines to NAME.report
 	cmdline="$cmdline bench.run=$run${profile:+ bench.profile=$profile}"
 	if [ "$arch" = x86_64 ]; then
 		# the `$` in memmap= is literal: it reserves the window physmap claims
-		cmdline="console=ttyS0 no_timer_check memmap=32M\$$flash_base $cmdline"
+		cmdline="console=ttyS0 no_timer_check memmap=256M\$$flash_base $cmdline"
 		machine=(-accel tcg -m 1G -device "loader,file=$out/$name.img,addr=$flash_base,force-raw=on")
 	else
 		# the second CFI bank of the virt board, exactly 64 MiB
@@ -433,7 +451,7 @@ if [ -n "$profile" ]; then
 fi
 
 # ---- figures ----
-BENCH_TARGET=$target BENCH_KERNEL=$kvariant BENCH_SERIES=$series BENCH_RULE=$rule BENCH_WINDOW=$((flash_window >> 20)) BENCH_ARCH_NOTE=$arch_note BENCH_GIVEN=$given_profile BENCH_TRIM=$trim python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
+BENCH_ROOTFS=$rootfs BENCH_TREE=$tree BENCH_TARGET=$target BENCH_KERNEL=$kvariant BENCH_SERIES=$series BENCH_RULE=$rule BENCH_WINDOW=$((flash_window >> 20)) BENCH_ARCH_NOTE=$arch_note BENCH_GIVEN=$given_profile BENCH_TRIM=$trim python3 - "$out" "$profile" "$results" "${images[@]}" <<'PY' || die "the report failed"
 import json, os, re, sys, datetime, subprocess
 
 out, profile, results = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -446,11 +464,13 @@ rule = os.environ["BENCH_RULE"]
 kname = f"{kernel} Linux {series}" + (" (page-granular XIP)" if kernel == "patched" else "")
 # the sections of the stock 6.1 kernel keep their old marker
 tag = target if (kernel, series) == ("stock", "6.1") else f"{target} {kernel}-{series}"
+if os.environ["BENCH_TREE"] != "needed":
+    tag += " " + os.environ["BENCH_TREE"]
 window = os.environ["BENCH_WINDOW"]
 arch_note = os.environ.get("BENCH_ARCH_NOTE", "")
 trim = float(os.environ.get("BENCH_TRIM", "0"))
 pname = "given profile" if given else "profile A"
-label = {"compressed": "compressed (mkcramfs)", "fullx": "full XIP (-X)",
+label = {"compressed": "compressed (mkcramfs -S)", "fullx": "full XIP (-X)",
          "stock": f"{pname}, --xip-layout=stock", "page": f"{pname}, --xip-layout=page",
          "trimmed": f"experiment: {pname} trimmed to runs of {trim:.0%} (trim-profile.py), --xip-layout=stock"}
 
@@ -550,20 +570,24 @@ if ("trimmed", "A") in summary:
     s, e, f = summary[("trimmed", "B")]
     goal("experiment: trimmed runs, profile from A measured on B", f"RAM saving {s:.1%} (goal >= 75%)", s >= 0.75)
 
-rootfs = os.path.join(out, "rootfs")
+rootfs = os.environ["BENCH_ROOTFS"]
+tree = os.environ["BENCH_TREE"]
 nbytes = int(subprocess.run(["du", "-sb", rootfs], capture_output=True, text=True).stdout.split()[0])
 nentries = int(subprocess.run(f"find '{rootfs}' | wc -l", shell=True, capture_output=True, text=True).stdout)
 A = [l.rstrip("\n") for l in open(os.path.join(out, "workload-A")) if l.strip()]
 B = [l.rstrip("\n") for l in open(os.path.join(out, "workload-B")) if l.strip()]
 md = []
 md.append(f"<!-- bench-profile {tag}{' given' if given else ''}:" + " written by tests/kernel/bench-profile.sh; an earlier run's section of this kind is replaced -->")
-md.append(f"## Profile-guided XIP on the kernel rig ({target}, {kname})" + (", with a given profile" if given else ""))
+md.append(f"## Profile-guided XIP on the kernel rig ({target}, {kname}{', the whole minbase tree' if os.environ['BENCH_TREE'] == 'minbase' else ''})" + (", with a given profile" if given else ""))
 md.append("")
 measured = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(out, "compressed.report")), datetime.timezone.utc)
-md.append(f"- date: {measured:%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh --target {target} --kernel {kernel} --series {series}`; qemu TCG, 1 GiB guest, image in the {window} MiB {'physmap window' if target == 'x86_64' else 'second CFI flash bank'}, mounted from MTD (no readahead)")
+md.append(f"- date: {measured:%Y-%m-%d %H:%M UTC}; `tests/kernel/bench-profile.sh --target {target} --kernel {kernel} --series {series} --tree {os.environ['BENCH_TREE']}`; qemu TCG, 1 GiB guest, image in the {window} MiB {'physmap window' if target == 'x86_64' else 'second CFI flash bank'}, mounted from MTD (no readahead)")
 load = open("/proc/loadavg").read().split()[:3]
 md.append(f"- machine: {os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the figures are counts of pages, not times: the load does not change them)")
-md.append(f"- rootfs: the part of the Debian bookworm minbase tree the workloads need, {nbytes:,} bytes, {nentries:,} entries (their programs, the libraries ld.so resolves, perl-base's modules and Data::Dumper, /etc, /var/lib/dpkg, apt's configuration and cache directories, /usr/share/dpkg)" + (f"; {arch_note}" if arch_note else ""))
+if tree == "minbase":
+    md.append(f"- rootfs: the whole Debian bookworm minbase tree (`--tree minbase`, made by mmdebstrap), {nbytes:,} bytes, {nentries:,} entries")
+else:
+    md.append(f"- rootfs: the part of the Debian bookworm minbase tree the workloads need, {nbytes:,} bytes, {nentries:,} entries (their programs, the libraries ld.so resolves, perl-base's modules and Data::Dumper, /etc, /var/lib/dpkg, apt's configuration and cache directories, /usr/share/dpkg)" + (f"; {arch_note}" if arch_note else ""))
 md.append("- workload A (run as root in a chroot of the image, the list twice): " + "; ".join(f"`{c}`" for c in A))
 md.append("- workload B (the same programs, other arguments): " + "; ".join(f"`{c}`" for c in B))
 if given:
