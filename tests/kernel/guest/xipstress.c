@@ -129,6 +129,19 @@ static uint64_t rnd(void)
 	return rnd_state * 0x2545f4914f6cdd1dull;
 }
 
+/* v[0..n) = 0..n-1 in a random order (Fisher-Yates) */
+static void random_order(size_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(rnd() % i), x = v[i - 1];
+
+		v[i - 1] = v[j];
+		v[j] = x;
+	}
+}
+
 static int pagemap_fd = -1;
 
 /* Is the page at ADDR (present) in the flash window? */
@@ -229,14 +242,7 @@ static int worker(unsigned id, unsigned rounds, double seconds, uint64_t seed)
 	if (!order)
 		return 1;
 	for (r = 0; r < rounds && (r == 0 || now() - t0 < seconds); r++) {
-		for (size_t i = 0; i < nfiles; i++)
-			order[i] = i;
-		for (size_t i = nfiles; i > 1; i--) {
-			size_t j = (size_t)(rnd() % i), x = order[i - 1];
-
-			order[i - 1] = order[j];
-			order[j] = x;
-		}
+		random_order(order, nfiles);
 		for (size_t k = 0; k < nfiles; k++) {
 			const struct file *f = &files[order[k]];
 			size_t npages = (f->size + (size_t)page_size - 1) / (size_t)page_size;
@@ -256,14 +262,7 @@ static int worker(unsigned id, unsigned rounds, double seconds, uint64_t seed)
 				return 1;
 			}
 			t.maps++;
-			for (size_t i = 0; i < npages; i++)
-				pgs[i] = i;
-			for (size_t i = npages; i > 1; i--) {
-				size_t j = (size_t)(rnd() % i), x = pgs[i - 1];
-
-				pgs[i - 1] = pgs[j];
-				pgs[j] = x;
-			}
+			random_order(pgs, npages);
 			for (size_t i = 0; i < npages; i++)
 				check_page(f, map, pgs[i], &t, "first touch");
 			size_t from = (size_t)(rnd() % npages), n = 1 + (size_t)(rnd() % (npages - from));
