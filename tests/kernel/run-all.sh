@@ -683,22 +683,25 @@ kernel_prefix() { # TARGET SERIES VARIANT: the name of a kernel's cases
 	echo "$p"
 }
 
+kernel_args() { # TARGET SERIES VARIANT: build-kernel.sh's arguments, in kargs
+	case $3 in
+	stock) kargs=("$1") ;;
+	patched) kargs=("$1" "$patches/$2") ;;
+	debug) kargs=("$1-debug" "$patches/$2") ;; # with SMP, lockdep and DEBUG_VM
+	esac
+}
+
 run_kernel() { # TARGET SERIES VARIANT
-	local target=$1 ser=$2 variant=$3 kernel t0 prefix trace=ignore behaviours=stock c kargs=("$1") stress=
+	local target=$1 ser=$2 variant=$3 kernel t0 prefix trace=ignore behaviours=stock c kargs stress=
 	prefix=$(kernel_prefix "$target" "$ser" "$variant")
 	records=$out/records/$prefix
 	: >"$records"
-	if [ "$variant" = patched ]; then
+	kernel_args "$target" "$ser" "$variant"
+	if [ "$variant" != stock ]; then
 		trace=require
 		behaviours=page
-		kargs+=("$patches/$ser")
-	elif [ "$variant" = debug ]; then
-		# the patched kernel with SMP, lockdep and DEBUG_VM
-		trace=require
-		behaviours=page
-		stress=4
-		kargs=("$target-debug" "$patches/$ser")
 	fi
+	[ "$variant" != debug ] || stress=4
 	t0=$(date +%s)
 	if ! kernel=$(LINUX_SOURCE_PKG=linux-source-$ser "$here/build-kernel.sh" "${kargs[@]}" \
 		2>"$out/kernel-$prefix.err"); then
@@ -749,6 +752,20 @@ for target in $targets; do
 	done
 	[ ${#kernels[@]} -gt 0 ] || { record SKIP "$target" "no series is built for $target"; continue; }
 	prepare "$target"
+	# The kernels are built one after the other before any boots, stock
+	# first: with ccache a patched kernel then compiles only what its
+	# patches change (built side by side, both would compile everything).
+	# A failure here is reported by run_kernel, which asks again.
+	for k in "${kernels[@]}"; do
+		# shellcheck disable=SC2086
+		set -- $k
+		kernel_args "$target" "$1" "$2"
+		t0=$(date +%s)
+		if LINUX_SOURCE_PKG=linux-source-$1 "$here/build-kernel.sh" "${kargs[@]}" >/dev/null \
+			2>"$out/kernel-build-$(kernel_prefix "$target" "$1" "$2").err"; then
+			echo "run-all: $(kernel_prefix "$target" "$1" "$2") kernel (Linux $1) built or found in $(($(date +%s) - t0)) s" >&2
+		fi
+	done
 	running=0
 	for k in "${kernels[@]}"; do
 		# shellcheck disable=SC2086
