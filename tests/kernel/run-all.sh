@@ -372,12 +372,14 @@ expect_maps() { # VAR PREFIX KIND PATH...
 }
 
 # The test tree as a root filesystem for guest/rootinit: its init, xipcheck,
+# the kernel log's patterns of trouble (guest/kmsg-bad.re),
 # the device nodes it opens before anything is mounted, and mount points.
 mk_root_tree() { # TREE DEST GUESTDIR
 	local tree=$1 dest=$2 guestdir=$3 d node
 	rm -rf "$dest"
 	mkdir -p "$(dirname "$dest")" && cp -a "$tree" "$dest" &&
 		cp "$here/guest/rootinit" "$dest/init" && cp "$guestdir/xipcheck" "$dest/xipcheck" &&
+		cp "$here/guest/kmsg-bad.re" "$dest/kmsg-bad.re" &&
 		chmod 755 "$dest/init" "$dest/xipcheck" || return 1
 	for d in dev proc sys tmp; do
 		[ -d "$dest/$d" ] || mkdir -m 755 "$dest/$d" || return 1

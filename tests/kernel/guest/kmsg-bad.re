@@ -1,0 +1,1 @@
+WARNING:|BUG:|BUG |INFO: (possible|suspicious|task)|circular locking|recursive locking|inconsistent lock|sleeping function called|Bad page|Oops|general protection|RCU used illegally|turning off the locking correctness validator
